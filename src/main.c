@@ -1,0 +1,465 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* The command line: arguments in, output out.  No kernel or D-Bus work
+ * happens here; that is the library's (container.c and below). */
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "config.h"
+#include "container.h"
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "macro.h"
+#include "path.h"
+#include "signal-name.h"
+#include "spec.h"
+
+typedef struct Globals {
+        const char *root;
+} Globals;
+
+typedef struct Command {
+        const char *name;
+        const char *args;       /* for usage */
+        const char *summary;
+        const char *options;    /* help text of the command's own options */
+        /* <0: failed (error_message() says why); else the exit code */
+        int (*run)(const Globals *g, int argc, char **argv);
+} Command;
+
+static const Command *find_command(const char *name);
+
+static void print_version(void) {
+        printf("runsd version %s\nspec: %s\n+SYSTEMD +CAP +SECCOMP\n", PACKAGE_VERSION, OCI_VERSION);
+}
+
+static void print_command_help(const Command *c) {
+        printf("Usage: runsd [global options] %s [options] %s\n\n%s\n\nOptions:\n%s  -h, --help                 show this help\n",
+               c->name, c->args, c->summary, c->options);
+}
+
+enum { OPT_HELP = 'h', OPT_VERSION = 0x100 };
+
+#define COMMON_LONG_OPTIONS \
+        { "help", no_argument, NULL, OPT_HELP }, \
+        { "version", no_argument, NULL, OPT_VERSION }
+
+/* Handle what every command takes; returns 1 if the command is done. */
+static int common_option(const Command *c, int opt) {
+        switch (opt) {
+        case OPT_HELP:
+                print_command_help(c);
+                return 1;
+        case OPT_VERSION:
+                print_version();
+                return 1;
+        default:
+                return error_set(-EINVAL, "%s: invalid option; see 'runsd %s --help'", c->name, c->name);
+        }
+}
+
+/* Exactly n positional arguments left (or between n and max). */
+static int want_args(const Command *c, int argc, char **argv, int min, int max) {
+        int left = argc - optind;
+
+        if (left < min || left > max)
+                return error_set(-EINVAL, "%s: expected %s; see 'runsd %s --help'", c->name, c->args, c->name);
+        return 0;
+}
+
+static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) {
+        static const struct option options[] = {
+                { "bundle", required_argument, NULL, 'b' },
+                { "pid-file", required_argument, NULL, 'p' },
+                { "detach", no_argument, NULL, 'd' },
+                { "no-new-keyring", no_argument, NULL, 'k' },
+                COMMON_LONG_OPTIONS,
+                {}
+        };
+        const Command *c = find_command(run ? "run" : "create");
+        CreateOptions o = {};
+        bool detach = false;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "b:p:dh", options, NULL)) >= 0)
+                switch (opt) {
+                case 'b':
+                        o.bundle = optarg;
+                        break;
+                case 'p':
+                        o.pid_file = optarg;
+                        break;
+                case 'd':
+                        if (!run)
+                                return common_option(c, '?');
+                        detach = true;
+                        break;
+                case 'k':
+                        /* runsd never makes a session keyring; nothing to do. */
+                        break;
+                default:
+                        r = common_option(c, opt);
+                        return r < 0 ? r : 0;
+                }
+        r = want_args(c, argc, argv, 1, 1);
+        if (r < 0)
+                return r;
+        if (run)
+                /* the container's exit code is ours */
+                return container_run(g->root, argv[optind], &o, detach);
+        return container_create(g->root, argv[optind], &o);
+}
+
+static int cmd_create(const Globals *g, int argc, char **argv) {
+        return cmd_create_or_run(g, argc, argv, false);
+}
+
+static int cmd_run(const Globals *g, int argc, char **argv) {
+        return cmd_create_or_run(g, argc, argv, true);
+}
+
+/* For commands whose only argument is the ID. */
+static int parse_id_only(const Command *c, int argc, char **argv, const char **ret_id) {
+        static const struct option options[] = { COMMON_LONG_OPTIONS, {} };
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
+                r = common_option(c, opt);
+                if (r != 0)
+                        return r;
+        }
+        r = want_args(c, argc, argv, 1, 1);
+        if (r < 0)
+                return r;
+        *ret_id = argv[optind];
+        return 0;
+}
+
+static int cmd_start(const Globals *g, int argc, char **argv) {
+        const char *id;
+        int r = parse_id_only(find_command("start"), argc, argv, &id);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        return container_start(g->root, id);
+}
+
+static int print_json(json_t *o, size_t flags) {
+        _cleanup_free_ char *text = o ? json_dumps(o, flags) : NULL;
+
+        if (!text)
+                return -ENOMEM;
+        printf("%s\n", text);
+        return 0;
+}
+
+static int cmd_state(const Globals *g, int argc, char **argv) {
+        _cleanup_(container_state_freep) ContainerState *s = NULL;
+        _cleanup_(json_decrefp) json_t *o = NULL;
+        ContainerStatus status;
+        const char *id;
+        int r = parse_id_only(find_command("state"), argc, argv, &id);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        r = container_state(g->root, id, &s, &status);
+        if (r < 0)
+                return r;
+        o = state_to_json(s, status, false);
+        return print_json(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+}
+
+static int cmd_kill(const Globals *g, int argc, char **argv) {
+        static const struct option options[] = {
+                { "all", no_argument, NULL, 'a' },
+                COMMON_LONG_OPTIONS,
+                {}
+        };
+        const Command *c = find_command("kill");
+        bool all = false;
+        int opt, r, sig = SIGTERM;
+
+        while ((opt = getopt_long(argc, argv, "ah", options, NULL)) >= 0)
+                if (opt == 'a')
+                        all = true;
+                else if ((r = common_option(c, opt)) != 0)
+                        return r < 0 ? r : 0;
+        r = want_args(c, argc, argv, 1, 2);
+        if (r < 0)
+                return r;
+        if (argc - optind == 2) {
+                sig = signal_from_string(argv[optind + 1]);
+                if (sig < 0)
+                        return error_set(sig, "kill: invalid signal \"%s\"", argv[optind + 1]);
+        }
+        return container_kill(g->root, argv[optind], sig, all);
+}
+
+static int cmd_delete(const Globals *g, int argc, char **argv) {
+        static const struct option options[] = {
+                { "force", no_argument, NULL, 'f' },
+                COMMON_LONG_OPTIONS,
+                {}
+        };
+        const Command *c = find_command("delete");
+        bool force = false;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "fh", options, NULL)) >= 0)
+                if (opt == 'f')
+                        force = true;
+                else if ((r = common_option(c, opt)) != 0)
+                        return r < 0 ? r : 0;
+        r = want_args(c, argc, argv, 1, 1);
+        if (r < 0)
+                return r;
+        return container_delete(g->root, argv[optind], force);
+}
+
+static void print_table(const ContainerInfo *l, size_t n) {
+        int w_id = 2, w_bundle = 6;
+
+        for (size_t i = 0; i < n; i++) {
+                w_id = MAX(w_id, (int) strlen(l[i].state->id));
+                w_bundle = MAX(w_bundle, (int) strlen(l[i].state->bundle));
+        }
+        printf("%-*s   %-7s   %-8s   %-*s   %-30s   %s\n", w_id, "ID", "PID", "STATUS", w_bundle, "BUNDLE", "CREATED", "OWNER");
+        for (size_t i = 0; i < n; i++) {
+                const ContainerState *s = l[i].state;
+
+                printf("%-*s   %-7d   %-8s   %-*s   %-30s   %s\n", w_id, s->id,
+                       l[i].status == STATUS_STOPPED ? 0 : s->pid, container_status_to_string(l[i].status),
+                       w_bundle, s->bundle, s->created, s->owner[0] ? s->owner : "root");
+        }
+}
+
+static int cmd_list(const Globals *g, int argc, char **argv) {
+        static const struct option options[] = {
+                { "format", required_argument, NULL, 'f' },
+                { "quiet", no_argument, NULL, 'q' },
+                COMMON_LONG_OPTIONS,
+                {}
+        };
+        const Command *c = find_command("list");
+        ContainerInfo *l = NULL;
+        const char *format = "table";
+        bool quiet = false;
+        size_t n;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "f:qh", options, NULL)) >= 0)
+                if (opt == 'f')
+                        format = optarg;
+                else if (opt == 'q')
+                        quiet = true;
+                else if ((r = common_option(c, opt)) != 0)
+                        return r < 0 ? r : 0;
+        if (!streq(format, "table") && !streq(format, "json"))
+                return error_set(-EINVAL, "list: --format must be table or json, not \"%s\"", format);
+        r = want_args(c, argc, argv, 0, 0);
+        if (r < 0)
+                return r;
+        r = container_list(g->root, &l, &n);
+        if (r < 0)
+                return r;
+        if (quiet)
+                for (size_t i = 0; i < n; i++)
+                        printf("%s\n", l[i].state->id);
+        else if (streq(format, "json")) {
+                _cleanup_(json_decrefp) json_t *a = json_array();
+
+                for (size_t i = 0; a && i < n; i++)
+                        if (json_array_append_new(a, state_to_json(l[i].state, l[i].status, false)) < 0)
+                                r = -ENOMEM;
+                if (r >= 0)
+                        r = print_json(a, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        } else
+                print_table(l, n);
+        container_info_free_many(l, n);
+        return r;
+}
+
+static int cmd_spec(const Globals *g, int argc, char **argv) {
+        static const struct option options[] = {
+                { "bundle", required_argument, NULL, 'b' },
+                COMMON_LONG_OPTIONS,
+                {}
+        };
+        const Command *c = find_command("spec");
+        _cleanup_free_ char *text = NULL, *path = NULL;
+        _cleanup_close_ int fd = -1;
+        const char *bundle = ".";
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, "b:h", options, NULL)) >= 0)
+                if (opt == 'b')
+                        bundle = optarg;
+                else if ((r = common_option(c, opt)) != 0)
+                        return r < 0 ? r : 0;
+        r = want_args(c, argc, argv, 0, 0);
+        if (r < 0)
+                return r;
+        text = spec_default_text();
+        path = path_join(bundle, "config.json");
+        if (!text || !path)
+                return -ENOMEM;
+        /* O_EXCL: as runc, never overwrite someone's config. */
+        fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+        if (fd < 0)
+                return error_set(-errno, errno == EEXIST ? "spec: %s exists already; remove it first" : "spec: %s: %m", path);
+        if (write(fd, text, strlen(text)) != (ssize_t) strlen(text)) {
+                r = error_set(-errno, "spec: write %s: %m", path);
+                unlink(path);
+                return r;
+        }
+        return 0;
+}
+
+static const Command commands[] = {
+        { "create", "ID", "Create a container from the bundle; its process waits until 'runsd start'.",
+          "  -b, --bundle DIR           the bundle (default: the current directory)\n"
+          "  -p, --pid-file FILE        write the container's init pid to FILE\n"
+          "      --no-new-keyring       accepted: runsd never creates a session keyring\n",
+          cmd_create },
+        { "start", "ID", "Start the process of a created container.", "", cmd_start },
+        { "state", "ID", "Print the state of a container as JSON.", "", cmd_state },
+        { "kill", "ID [SIGNAL]", "Send a signal (default TERM) to the container's init.",
+          "  -a, --all                  signal every process of the container (systemd KillUnit)\n",
+          cmd_kill },
+        { "delete", "ID", "Delete a stopped or created container.",
+          "  -f, --force                kill a running container first\n", cmd_delete },
+        { "run", "ID", "Create and start a container; in the foreground, wait for it, delete it, and exit with its code.",
+          "  -b, --bundle DIR           the bundle (default: the current directory)\n"
+          "  -p, --pid-file FILE        write the container's init pid to FILE\n"
+          "  -d, --detach               return once the container runs\n"
+          "      --no-new-keyring       accepted: runsd never creates a session keyring\n",
+          cmd_run },
+        { "list", "", "List the containers.",
+          "  -f, --format table|json    output format (default: table)\n"
+          "  -q, --quiet                only the IDs\n", cmd_list },
+        { "spec", "", "Write a default config.json.",
+          "  -b, --bundle DIR           where to write it (default: the current directory)\n", cmd_spec },
+};
+
+static const Command *find_command(const char *name) {
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                if (streq(commands[i].name, name))
+                        return &commands[i];
+        return NULL;
+}
+
+static void print_help(void) {
+        printf("Usage: runsd [global options] COMMAND [options] ARGS\n\n"
+               "An OCI container runtime whose containers are systemd units.\n\n"
+               "Commands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(commands); i++)
+                printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+        printf("\nGlobal options:\n"
+               "      --root DIR             state directory (default: " RUNSD_DEFAULT_ROOT ")\n"
+               "      --log FILE             also write messages to FILE\n"
+               "      --log-format text|json format of --log (default: text)\n"
+               "      --debug                debug messages\n"
+               "      --systemd-cgroup       accepted: systemd manages the cgroups either way\n"
+               "  -h, --help                 show this help\n"
+               "  -v, --version              show the version\n");
+}
+
+/* Default state root: root's is fixed, as podman calls us without --root;
+ * others get $XDG_RUNTIME_DIR/runsd (an empty variable counts as unset). */
+static char *default_root(void) {
+        const char *xdg = getenv("XDG_RUNTIME_DIR");
+
+        if (geteuid() == 0 || !xdg || !*xdg)
+                return strdup(RUNSD_DEFAULT_ROOT);
+        return path_join(xdg, "runsd");
+}
+
+int main(int argc, char **argv) {
+        enum { OPT_ROOT = 0x200, OPT_LOG, OPT_LOG_FORMAT, OPT_DEBUG, OPT_SYSTEMD_CGROUP };
+        static const struct option options[] = {
+                { "root", required_argument, NULL, OPT_ROOT },
+                { "log", required_argument, NULL, OPT_LOG },
+                { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+                { "debug", no_argument, NULL, OPT_DEBUG },
+                { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'v' },
+                {}
+        };
+        _cleanup_free_ char *root = NULL;
+        const char *log_path = NULL, *log_format = "text";
+        const Command *c;
+        bool debug = false;
+        int opt, r;
+
+        /* "+": stop at the command; its options are its own. */
+        while ((opt = getopt_long(argc, argv, "+hv", options, NULL)) >= 0)
+                switch (opt) {
+                case OPT_ROOT:
+                        free(root);
+                        root = strdup(optarg);
+                        break;
+                case OPT_LOG:
+                        log_path = optarg;
+                        break;
+                case OPT_LOG_FORMAT:
+                        log_format = optarg;
+                        break;
+                case OPT_DEBUG:
+                        debug = true;
+                        break;
+                case OPT_SYSTEMD_CGROUP:
+                        break;
+                case 'h':
+                        print_help();
+                        return 0;
+                case 'v':
+                        print_version();
+                        return 0;
+                default:
+                        fprintf(stderr, "runsd: see 'runsd --help'\n");
+                        return 2;
+                }
+
+        if (!streq(log_format, "text") && !streq(log_format, "json")) {
+                fprintf(stderr, "runsd: --log-format must be text or json, not \"%s\"\n", log_format);
+                return 2;
+        }
+        r = log_open(log_path, streq(log_format, "json"), debug);
+        if (r < 0) {
+                fprintf(stderr, "runsd: --log %s: %s\n", log_path, strerror(-r));
+                return 1;
+        }
+        if (!root)
+                root = default_root();
+        if (!root) {
+                log_error("out of memory");
+                return 1;
+        }
+        if (optind >= argc) {
+                print_help();
+                return 2;
+        }
+        c = find_command(argv[optind]);
+        if (!c) {
+                log_error("unknown command \"%s\"; see 'runsd --help'", argv[optind]);
+                return 2;
+        }
+
+        /* The command parses from its own name on. */
+        argc -= optind;
+        argv += optind;
+        optind = 0;
+        r = c->run(&(Globals) { .root = root }, argc, argv);
+        if (r < 0) {
+                log_error("%s", error_message(r));
+                r = 1;
+        }
+        log_close();
+        return r;
+}

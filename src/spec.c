@@ -1,0 +1,903 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <inttypes.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/resource.h>
+#include <sys/capability.h>
+
+#include "error.h"
+#include "fileio.h"
+#include "log.h"
+#include "path.h"
+#include "spec.h"
+#include "unit-name.h"
+
+/* Field names in messages: "process.args", "mounts[3].destination". */
+typedef struct Parser {
+        const char *path;
+} Parser;
+
+static int field_error(const Parser *p, const char *field, const char *fmt, ...) _printf_(3, 4);
+static int field_error(const Parser *p, const char *field, const char *fmt, ...) {
+        char reason[512];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(reason, sizeof reason, fmt, ap);
+        va_end(ap);
+        return error_set(-EINVAL, "%s: %s: %s", p->path, field, reason);
+}
+
+static int not_supported(const Parser *p, const char *field) {
+        return error_set(-EOPNOTSUPP, "%s: %s: not supported yet by runsd", p->path, field);
+}
+
+static const char *json_type_name(const json_t *v) {
+        switch (json_typeof(v)) {
+        case JSON_OBJECT: return "an object";
+        case JSON_ARRAY: return "an array";
+        case JSON_STRING: return "a string";
+        case JSON_INTEGER: return "an integer";
+        case JSON_REAL: return "a number";
+        case JSON_TRUE:
+        case JSON_FALSE: return "a boolean";
+        case JSON_NULL: return "null";
+        }
+        return "unknown";
+}
+
+/* A key that is present with null counts as absent, as in the Go runtimes. */
+static json_t *member(json_t *obj, const char *key) {
+        json_t *v = json_object_get(obj, key);
+        return json_is_null(v) ? NULL : v;
+}
+
+static int get_object(const Parser *p, json_t *obj, const char *key, const char *field, json_t **ret) {
+        json_t *v = member(obj, key);
+
+        *ret = NULL;
+        if (!v)
+                return 0;
+        if (!json_is_object(v))
+                return field_error(p, field, "must be an object, not %s", json_type_name(v));
+        *ret = v;
+        return 1;
+}
+
+static int get_array(const Parser *p, json_t *obj, const char *key, const char *field, json_t **ret) {
+        json_t *v = member(obj, key);
+
+        *ret = NULL;
+        if (!v)
+                return 0;
+        if (!json_is_array(v))
+                return field_error(p, field, "must be an array, not %s", json_type_name(v));
+        *ret = v;
+        return 1;
+}
+
+static int string_value(const Parser *p, json_t *v, const char *field, char **ret) {
+        if (!json_is_string(v))
+                return field_error(p, field, "must be a string, not %s", json_type_name(v));
+        if (strlen(json_string_value(v)) != json_string_length(v))
+                return field_error(p, field, "must not contain a NUL byte");
+        *ret = strdup(json_string_value(v));
+        return *ret ? 1 : -ENOMEM;
+}
+
+static int get_string(const Parser *p, json_t *obj, const char *key, const char *field, char **ret) {
+        json_t *v = member(obj, key);
+
+        if (!v)
+                return 0;
+        free(*ret);
+        *ret = NULL;
+        return string_value(p, v, field, ret);
+}
+
+static int get_bool(const Parser *p, json_t *obj, const char *key, const char *field, bool *ret) {
+        json_t *v = member(obj, key);
+
+        if (!v)
+                return 0;
+        if (!json_is_boolean(v))
+                return field_error(p, field, "must be a boolean, not %s", json_type_name(v));
+        *ret = json_is_true(v);
+        return 1;
+}
+
+static int integer_value(const Parser *p, json_t *v, const char *field, long long min, long long max, long long *ret) {
+        if (!json_is_integer(v))
+                return field_error(p, field, "must be an integer, not %s", json_type_name(v));
+        if (json_integer_value(v) < min || json_integer_value(v) > max)
+                return field_error(p, field, "%lld is out of range [%lld, %lld]", json_integer_value(v), min, max);
+        *ret = json_integer_value(v);
+        return 1;
+}
+
+static int get_integer(const Parser *p, json_t *obj, const char *key, const char *field,
+                       long long min, long long max, long long *ret) {
+        json_t *v = member(obj, key);
+
+        if (!v)
+                return 0;
+        return integer_value(p, v, field, min, max, ret);
+}
+
+/* uid_t and gid_t: (uid_t) -1 is "no id" to the kernel, so it is refused. */
+static int get_id(const Parser *p, json_t *obj, const char *key, const char *field, uint32_t *ret) {
+        long long v;
+        int r = get_integer(p, obj, key, field, 0, UINT32_MAX - 1, &v);
+
+        if (r > 0)
+                *ret = (uint32_t) v;
+        return r;
+}
+
+/* rlimit values are unsigned 64-bit in the spec; jansson holds signed 64-bit,
+ * so the top half of the range (RLIM_INFINITY is all ones) comes as a real. */
+static int get_u64(const Parser *p, json_t *obj, const char *key, const char *field, uint64_t *ret) {
+        json_t *v = member(obj, key);
+
+        if (!v)
+                return field_error(p, field, "is required");
+        if (json_is_integer(v) && json_integer_value(v) >= 0) {
+                *ret = (uint64_t) json_integer_value(v);
+                return 1;
+        }
+        if (json_is_real(v) && json_real_value(v) >= 9223372036854775808.0 &&
+            json_real_value(v) <= 18446744073709551615.0) {
+                *ret = json_real_value(v) >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t) json_real_value(v);
+                return 1;
+        }
+        return field_error(p, field, "must be an unsigned 64-bit integer");
+}
+
+static int get_strv(const Parser *p, json_t *obj, const char *key, const char *field, char ***ret) {
+        _cleanup_strv_free_ char **l = NULL;
+        json_t *a, *v;
+        size_t i;
+        int r;
+
+        r = get_array(p, obj, key, field, &a);
+        if (r <= 0)
+                return r;
+        l = calloc(json_array_size(a) + 1, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        json_array_foreach(a, i, v) {
+                char f[256];
+
+                snprintf(f, sizeof f, "%s[%zu]", field, i);
+                r = string_value(p, v, f, &l[i]);
+                if (r < 0)
+                        return r;
+        }
+        strv_free(*ret);
+        *ret = TAKE_PTR(l);
+        return 1;
+}
+
+/* An absolute path without ".." components, normalized in place. */
+static int check_absolute(const Parser *p, const char *field, char **path) {
+        char *n;
+
+        if (!path_is_absolute(*path))
+                return field_error(p, field, "\"%s\" must be an absolute path", *path);
+        if (!path_is_normalized(*path))
+                return field_error(p, field, "\"%s\" must not contain \"..\" components", *path);
+        n = path_normalize(*path);
+        if (!n)
+                return -ENOMEM;
+        free(*path);
+        *path = n;
+        return 0;
+}
+
+const char *namespace_type_to_string(NamespaceType t) {
+        static const char *const names[_NS_MAX] = {
+                [NS_PID] = "pid",
+                [NS_NETWORK] = "network",
+                [NS_MOUNT] = "mount",
+                [NS_IPC] = "ipc",
+                [NS_UTS] = "uts",
+                [NS_CGROUP] = "cgroup",
+                [NS_USER] = "user",
+                [NS_TIME] = "time",
+        };
+        return t >= 0 && t < _NS_MAX ? names[t] : NULL;
+}
+
+int namespace_type_from_string(const char *s) {
+        for (NamespaceType t = 0; t < _NS_MAX; t++)
+                if (streq(namespace_type_to_string(t), s))
+                        return t;
+        return -EINVAL;
+}
+
+unsigned long namespace_clone_flag(NamespaceType t) {
+        static const unsigned long flags[_NS_MAX] = {
+                [NS_PID] = CLONE_NEWPID,
+                [NS_NETWORK] = CLONE_NEWNET,
+                [NS_MOUNT] = CLONE_NEWNS,
+                [NS_IPC] = CLONE_NEWIPC,
+                [NS_UTS] = CLONE_NEWUTS,
+                [NS_CGROUP] = CLONE_NEWCGROUP,
+                [NS_USER] = CLONE_NEWUSER,
+                [NS_TIME] = 0x00000080, /* CLONE_NEWTIME */
+        };
+        return flags[t];
+}
+
+static int parse_namespaces(const Parser *p, json_t *linux_obj, Spec *s) {
+        json_t *a, *v;
+        size_t i;
+        int r;
+
+        r = get_array(p, linux_obj, "namespaces", "linux.namespaces", &a);
+        if (r <= 0)
+                return r;
+        json_array_foreach(a, i, v) {
+                _cleanup_free_ char *type = NULL, *path = NULL;
+                char f[64];
+                int t;
+
+                snprintf(f, sizeof f, "linux.namespaces[%zu]", i);
+                if (!json_is_object(v))
+                        return field_error(p, f, "must be an object, not %s", json_type_name(v));
+                snprintf(f, sizeof f, "linux.namespaces[%zu].type", i);
+                r = get_string(p, v, "type", f, &type);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return field_error(p, f, "is required");
+                t = namespace_type_from_string(type);
+                if (t < 0)
+                        return field_error(p, f, "unknown namespace type \"%s\"", type);
+                if (s->namespaces[t].enabled)
+                        return field_error(p, f, "namespace \"%s\" is listed twice", type);
+                if (t == NS_USER || t == NS_TIME)
+                        return not_supported(p, f);
+                snprintf(f, sizeof f, "linux.namespaces[%zu].path", i);
+                r = get_string(p, v, "path", f, &path);
+                if (r < 0)
+                        return r;
+                if (path) {
+                        r = check_absolute(p, f, &path);
+                        if (r < 0)
+                                return r;
+                }
+                s->namespaces[t].enabled = true;
+                s->namespaces[t].path = TAKE_PTR(path);
+        }
+        return 0;
+}
+
+typedef struct MountOption {
+        const char *name;
+        bool clear;             /* this option clears the flag instead of setting it */
+        unsigned long flag;
+} MountOption;
+
+static const MountOption mount_flag_options[] = {
+        { "ro",          false, MS_RDONLY },
+        { "rw",          true,  MS_RDONLY },
+        { "nosuid",      false, MS_NOSUID },
+        { "suid",        true,  MS_NOSUID },
+        { "nodev",       false, MS_NODEV },
+        { "dev",         true,  MS_NODEV },
+        { "noexec",      false, MS_NOEXEC },
+        { "exec",        true,  MS_NOEXEC },
+        { "sync",        false, MS_SYNCHRONOUS },
+        { "async",       true,  MS_SYNCHRONOUS },
+        { "dirsync",     false, MS_DIRSYNC },
+        { "mand",        false, MS_MANDLOCK },
+        { "nomand",      true,  MS_MANDLOCK },
+        { "noatime",     false, MS_NOATIME },
+        { "atime",       true,  MS_NOATIME },
+        { "nodiratime",  false, MS_NODIRATIME },
+        { "diratime",    true,  MS_NODIRATIME },
+        { "relatime",    false, MS_RELATIME },
+        { "norelatime",  true,  MS_RELATIME },
+        { "strictatime", false, MS_STRICTATIME },
+        { "nostrictatime", true, MS_STRICTATIME },
+        { "defaults",    false, 0 },
+};
+
+static const MountOption mount_propagation_options[] = {
+        { "private",     false, MS_PRIVATE },
+        { "rprivate",    false, MS_PRIVATE | MS_REC },
+        { "shared",      false, MS_SHARED },
+        { "rshared",     false, MS_SHARED | MS_REC },
+        { "slave",       false, MS_SLAVE },
+        { "rslave",      false, MS_SLAVE | MS_REC },
+        { "unbindable",  false, MS_UNBINDABLE },
+        { "runbindable", false, MS_UNBINDABLE | MS_REC },
+};
+
+static const MountOption *mount_option_find(const MountOption *table, size_t n, const char *name) {
+        for (size_t i = 0; i < n; i++)
+                if (streq(table[i].name, name))
+                        return &table[i];
+        return NULL;
+}
+
+static int parse_mount_options(const Parser *p, const char *field, char **options, SpecMount *m) {
+        _cleanup_free_ char *data = NULL;
+        size_t data_len = 0;
+
+        STRV_FOREACH(o, options) {
+                const MountOption *opt;
+
+                if ((opt = mount_option_find(mount_flag_options, ELEMENTSOF(mount_flag_options), *o))) {
+                        if (opt->clear)
+                                m->flags &= ~opt->flag;
+                        else
+                                m->flags |= opt->flag;
+                } else if ((opt = mount_option_find(mount_propagation_options, ELEMENTSOF(mount_propagation_options), *o)))
+                        m->propagation = opt->flag;
+                else if (streq(*o, "bind"))
+                        m->bind = true;
+                else if (streq(*o, "rbind"))
+                        m->bind = m->recursive = true;
+                else if (streq(*o, "remount") || streq(*o, "idmap") || streq(*o, "ridmap") ||
+                         streq(*o, "tmpcopyup") || strncmp(*o, "X-mount.", 8) == 0) {
+                        char f[300];
+
+                        snprintf(f, sizeof f, "%s option \"%s\"", field, *o);
+                        return not_supported(p, f);
+                } else {
+                        /* Everything else is file system data (mode=755, size=64k, ...). */
+                        size_t l = strlen(*o);
+                        char *n = realloc(data, data_len + l + 2);
+
+                        if (!n)
+                                return -ENOMEM;
+                        data = n;
+                        if (data_len > 0)
+                                data[data_len++] = ',';
+                        memcpy(data + data_len, *o, l + 1);
+                        data_len += l;
+                }
+        }
+        m->readonly = m->flags & MS_RDONLY;
+        m->data = TAKE_PTR(data);
+        return 0;
+}
+
+static int parse_mounts(const Parser *p, json_t *root, Spec *s) {
+        json_t *a, *v;
+        size_t i;
+        int r;
+
+        r = get_array(p, root, "mounts", "mounts", &a);
+        if (r <= 0)
+                return r;
+        s->mounts = calloc(json_array_size(a), sizeof(SpecMount));
+        if (!s->mounts && json_array_size(a) > 0)
+                return -ENOMEM;
+        json_array_foreach(a, i, v) {
+                _cleanup_strv_free_ char **options = NULL;
+                SpecMount *m = &s->mounts[i];
+                char f[64], base[32];
+
+                s->n_mounts = i + 1;
+                snprintf(base, sizeof base, "mounts[%zu]", i);
+                if (!json_is_object(v))
+                        return field_error(p, base, "must be an object, not %s", json_type_name(v));
+
+                snprintf(f, sizeof f, "%s.destination", base);
+                r = get_string(p, v, "destination", f, &m->destination);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return field_error(p, f, "is required");
+                r = check_absolute(p, f, &m->destination);
+                if (r < 0)
+                        return r;
+
+                snprintf(f, sizeof f, "%s.type", base);
+                r = get_string(p, v, "type", f, &m->type);
+                if (r < 0)
+                        return r;
+                snprintf(f, sizeof f, "%s.source", base);
+                r = get_string(p, v, "source", f, &m->source);
+                if (r < 0)
+                        return r;
+                snprintf(f, sizeof f, "%s.options", base);
+                r = get_strv(p, v, "options", f, &options);
+                if (r < 0)
+                        return r;
+                r = parse_mount_options(p, f, options, m);
+                if (r < 0)
+                        return r;
+
+                if (m->type && streq(m->type, "bind"))
+                        m->bind = true;
+                if (m->bind) {
+                        /* A bind mount's type ("bind", "none", or a file system
+                         * name) says nothing to the kernel. */
+                        free(m->type);
+                        m->type = NULL;
+                        snprintf(f, sizeof f, "%s.source", base);
+                        if (!m->source)
+                                return field_error(p, f, "is required for a bind mount");
+                        if (!path_is_absolute(m->source)) {
+                                char *abs = path_join(s->bundle, m->source);
+
+                                if (!abs)
+                                        return -ENOMEM;
+                                free(m->source);
+                                m->source = abs;
+                        }
+                } else {
+                        snprintf(f, sizeof f, "%s.type", base);
+                        if (!m->type || !m->type[0])
+                                return field_error(p, f, "is required unless the mount is a bind mount");
+                        if (!m->source) {
+                                m->source = strdup(m->type);
+                                if (!m->source)
+                                        return -ENOMEM;
+                        }
+                }
+                if (m->type && (streq(m->type, "cgroup") || streq(m->type, "cgroup2")) && !m->readonly)
+                        log_debug("%s: %s: a writable cgroup mount", p->path, base);
+        }
+        return 0;
+}
+
+static const struct {
+        const char *name;
+        int resource;
+} rlimit_names[] = {
+        { "RLIMIT_AS", RLIMIT_AS },
+        { "RLIMIT_CORE", RLIMIT_CORE },
+        { "RLIMIT_CPU", RLIMIT_CPU },
+        { "RLIMIT_DATA", RLIMIT_DATA },
+        { "RLIMIT_FSIZE", RLIMIT_FSIZE },
+        { "RLIMIT_LOCKS", RLIMIT_LOCKS },
+        { "RLIMIT_MEMLOCK", RLIMIT_MEMLOCK },
+        { "RLIMIT_MSGQUEUE", RLIMIT_MSGQUEUE },
+        { "RLIMIT_NICE", RLIMIT_NICE },
+        { "RLIMIT_NOFILE", RLIMIT_NOFILE },
+        { "RLIMIT_NPROC", RLIMIT_NPROC },
+        { "RLIMIT_RSS", RLIMIT_RSS },
+        { "RLIMIT_RTPRIO", RLIMIT_RTPRIO },
+        { "RLIMIT_RTTIME", RLIMIT_RTTIME },
+        { "RLIMIT_SIGPENDING", RLIMIT_SIGPENDING },
+        { "RLIMIT_STACK", RLIMIT_STACK },
+};
+
+static int parse_rlimits(const Parser *p, json_t *process, SpecProcess *proc) {
+        json_t *a, *v;
+        size_t i;
+        int r;
+
+        r = get_array(p, process, "rlimits", "process.rlimits", &a);
+        if (r <= 0)
+                return r;
+        proc->rlimits = calloc(json_array_size(a), sizeof(SpecRlimit));
+        if (!proc->rlimits && json_array_size(a) > 0)
+                return -ENOMEM;
+        json_array_foreach(a, i, v) {
+                _cleanup_free_ char *type = NULL;
+                SpecRlimit *rl = &proc->rlimits[i];
+                char f[64];
+                size_t k;
+
+                snprintf(f, sizeof f, "process.rlimits[%zu]", i);
+                if (!json_is_object(v))
+                        return field_error(p, f, "must be an object, not %s", json_type_name(v));
+                snprintf(f, sizeof f, "process.rlimits[%zu].type", i);
+                r = get_string(p, v, "type", f, &type);
+                if (r < 0)
+                        return r;
+                if (r == 0)
+                        return field_error(p, f, "is required");
+                for (k = 0; k < ELEMENTSOF(rlimit_names); k++)
+                        if (streq(rlimit_names[k].name, type))
+                                break;
+                if (k == ELEMENTSOF(rlimit_names))
+                        return field_error(p, f, "unknown rlimit \"%s\"", type);
+                for (size_t j = 0; j < i; j++)
+                        if (proc->rlimits[j].resource == rlimit_names[k].resource)
+                                return field_error(p, f, "rlimit \"%s\" is listed twice", type);
+                rl->resource = rlimit_names[k].resource;
+
+                snprintf(f, sizeof f, "process.rlimits[%zu].soft", i);
+                r = get_u64(p, v, "soft", f, &rl->soft);
+                if (r < 0)
+                        return r;
+                snprintf(f, sizeof f, "process.rlimits[%zu].hard", i);
+                r = get_u64(p, v, "hard", f, &rl->hard);
+                if (r < 0)
+                        return r;
+                if (rl->soft > rl->hard)
+                        return field_error(p, f, "soft limit %" PRIu64 " is above the hard limit %" PRIu64, rl->soft, rl->hard);
+                proc->n_rlimits = i + 1;
+        }
+        return 0;
+}
+
+static int parse_capability_set(const Parser *p, json_t *caps, const char *key, uint64_t *ret) {
+        _cleanup_strv_free_ char **names = NULL;
+        char f[64];
+        int r;
+
+        snprintf(f, sizeof f, "process.capabilities.%s", key);
+        r = get_strv(p, caps, key, f, &names);
+        if (r <= 0)
+                return r;
+        *ret = 0;
+        STRV_FOREACH(n, names) {
+                cap_value_t c;
+
+                if (cap_from_name(*n, &c) < 0 || c >= 64) {
+                        /* As runc: a capability this kernel or libcap does not
+                         * know cannot be granted, and is dropped with a warning. */
+                        log_warning("%s: %s: unknown capability \"%s\", ignored", p->path, f, *n);
+                        continue;
+                }
+                *ret |= UINT64_C(1) << c;
+        }
+        return 0;
+}
+
+static int parse_capabilities(const Parser *p, json_t *process, SpecProcess *proc) {
+        static const char *const sets[] = { "bounding", "effective", "permitted", "inheritable", "ambient" };
+        uint64_t *fields[] = {
+                &proc->capabilities.bounding, &proc->capabilities.effective, &proc->capabilities.permitted,
+                &proc->capabilities.inheritable, &proc->capabilities.ambient,
+        };
+        json_t *caps;
+        int r;
+
+        r = get_object(p, process, "capabilities", "process.capabilities", &caps);
+        if (r <= 0)
+                return r;
+        proc->has_capabilities = true;
+        for (size_t i = 0; i < ELEMENTSOF(sets); i++) {
+                r = parse_capability_set(p, caps, sets[i], fields[i]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static int parse_user(const Parser *p, json_t *process, SpecProcess *proc) {
+        json_t *user, *gids, *v;
+        long long umask;
+        size_t i;
+        int r;
+
+        r = get_object(p, process, "user", "process.user", &user);
+        if (r <= 0)
+                return r;
+        if ((r = get_id(p, user, "uid", "process.user.uid", &proc->uid)) < 0 ||
+            (r = get_id(p, user, "gid", "process.user.gid", &proc->gid)) < 0)
+                return r;
+        r = get_integer(p, user, "umask", "process.user.umask", 0, 0777, &umask);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                proc->has_umask = true;
+                proc->umask = (mode_t) umask;
+        }
+        if (member(user, "username"))
+                return not_supported(p, "process.user.username");
+
+        r = get_array(p, user, "additionalGids", "process.user.additionalGids", &gids);
+        if (r <= 0)
+                return r;
+        proc->additional_gids = calloc(json_array_size(gids), sizeof(gid_t));
+        if (!proc->additional_gids && json_array_size(gids) > 0)
+                return -ENOMEM;
+        json_array_foreach(gids, i, v) {
+                char f[64];
+                long long g;
+
+                snprintf(f, sizeof f, "process.user.additionalGids[%zu]", i);
+                r = integer_value(p, v, f, 0, UINT32_MAX - 1, &g);
+                if (r < 0)
+                        return r;
+                proc->additional_gids[i] = (gid_t) g;
+                proc->n_additional_gids = i + 1;
+        }
+        return 0;
+}
+
+static int parse_process(const Parser *p, json_t *root, SpecProcess *proc) {
+        static const char *const unsupported[] = {
+                "apparmorProfile", "selinuxLabel", "scheduler", "ioPriority", "execCPUAffinity",
+        };
+        json_t *process;
+        bool terminal = false;
+        long long oom;
+        int r;
+
+        r = get_object(p, root, "process", "process", &process);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return field_error(p, "process", "is required");
+
+        r = get_bool(p, process, "terminal", "process.terminal", &terminal);
+        if (r < 0)
+                return r;
+        if (terminal)
+                return not_supported(p, "process.terminal");
+        for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
+                if (member(process, unsupported[i])) {
+                        char f[64];
+
+                        snprintf(f, sizeof f, "process.%s", unsupported[i]);
+                        return not_supported(p, f);
+                }
+
+        r = get_strv(p, process, "args", "process.args", &proc->args);
+        if (r < 0)
+                return r;
+        if (!proc->args || !proc->args[0])
+                return field_error(p, "process.args", "must be a non-empty array of strings");
+        if (!proc->args[0][0])
+                return field_error(p, "process.args[0]", "must not be empty");
+        if (member(process, "commandLine"))
+                return not_supported(p, "process.commandLine");
+
+        r = get_strv(p, process, "env", "process.env", &proc->env);
+        if (r < 0)
+                return r;
+        STRV_FOREACH(e, proc->env)
+                if (!strchr(*e, '=') || **e == '=')
+                        return field_error(p, "process.env", "\"%s\" is not of the form NAME=VALUE", *e);
+
+        r = get_string(p, process, "cwd", "process.cwd", &proc->cwd);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return field_error(p, "process.cwd", "is required");
+        r = check_absolute(p, "process.cwd", &proc->cwd);
+        if (r < 0)
+                return r;
+
+        if ((r = parse_user(p, process, proc)) < 0 ||
+            (r = parse_capabilities(p, process, proc)) < 0 ||
+            (r = parse_rlimits(p, process, proc)) < 0)
+                return r;
+        r = get_bool(p, process, "noNewPrivileges", "process.noNewPrivileges", &proc->no_new_privileges);
+        if (r < 0)
+                return r;
+        r = get_integer(p, process, "oomScoreAdj", "process.oomScoreAdj", -1000, 1000, &oom);
+        if (r < 0)
+                return r;
+        if (r > 0) {
+                proc->has_oom_score_adj = true;
+                proc->oom_score_adj = (int) oom;
+        }
+        return 0;
+}
+
+static int parse_root(const Parser *p, json_t *root, Spec *s) {
+        _cleanup_free_ char *path = NULL;
+        json_t *o;
+        int r;
+
+        r = get_object(p, root, "root", "root", &o);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return field_error(p, "root", "is required");
+        r = get_string(p, o, "path", "root.path", &path);
+        if (r < 0)
+                return r;
+        if (r == 0 || !path[0])
+                return field_error(p, "root.path", "is required");
+        r = get_bool(p, o, "readonly", "root.readonly", &s->root_readonly);
+        if (r < 0)
+                return r;
+        s->root_path = path_is_absolute(path) ? path_normalize(path) : path_join(s->bundle, path);
+        return s->root_path ? 0 : -ENOMEM;
+}
+
+static int parse_cgroups_path(const Parser *p, json_t *linux_obj, Spec *s) {
+        const char *reason = NULL;
+        int r;
+
+        r = get_string(p, linux_obj, "cgroupsPath", "linux.cgroupsPath", &s->cgroups_path);
+        if (r <= 0)
+                return r;
+        r = cgroups_path_validate(s->cgroups_path, &reason);
+        if (r < 0)
+                return error_set(r, "%s: linux.cgroupsPath: \"%s\": %s", p->path, s->cgroups_path, reason);
+        return 0;
+}
+
+static int parse_linux(const Parser *p, json_t *root, Spec *s) {
+        static const char *const unsupported[] = {
+                "uidMappings", "gidMappings", "timeOffsets", "sysctl", "resources", "devices",
+                "seccomp", "intelRdt", "personality", "mountLabel", "memoryPolicy", "netDevices",
+        };
+        _cleanup_free_ char *propagation = NULL;
+        json_t *l;
+        int r;
+
+        r = get_object(p, root, "linux", "linux", &l);
+        if (r <= 0)
+                return r;
+        for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
+                if (member(l, unsupported[i])) {
+                        char f[64];
+
+                        snprintf(f, sizeof f, "linux.%s", unsupported[i]);
+                        return not_supported(p, f);
+                }
+
+        if ((r = parse_namespaces(p, l, s)) < 0 ||
+            (r = parse_cgroups_path(p, l, s)) < 0 ||
+            (r = get_strv(p, l, "maskedPaths", "linux.maskedPaths", &s->masked_paths)) < 0 ||
+            (r = get_strv(p, l, "readonlyPaths", "linux.readonlyPaths", &s->readonly_paths)) < 0)
+                return r;
+        STRV_FOREACH(m, s->masked_paths)
+                if ((r = check_absolute(p, "linux.maskedPaths", m)) < 0)
+                        return r;
+        STRV_FOREACH(m, s->readonly_paths)
+                if ((r = check_absolute(p, "linux.readonlyPaths", m)) < 0)
+                        return r;
+
+        r = get_string(p, l, "rootfsPropagation", "linux.rootfsPropagation", &propagation);
+        if (r < 0)
+                return r;
+        if (r > 0 && propagation[0]) {
+                const MountOption *o = mount_option_find(mount_propagation_options,
+                                                         ELEMENTSOF(mount_propagation_options), propagation);
+                if (!o)
+                        return field_error(p, "linux.rootfsPropagation", "unknown propagation \"%s\"", propagation);
+                s->rootfs_propagation = o->flag;
+        }
+        return 0;
+}
+
+static int parse_annotations(const Parser *p, json_t *root, Spec *s) {
+        const char *key;
+        json_t *o, *v;
+        size_t n = 0;
+        int r;
+
+        r = get_object(p, root, "annotations", "annotations", &o);
+        if (r <= 0)
+                return r;
+        s->annotations = calloc(2 * json_object_size(o) + 1, sizeof(char *));
+        if (!s->annotations)
+                return -ENOMEM;
+        json_object_foreach(o, key, v) {
+                char f[300];
+
+                snprintf(f, sizeof f, "annotations.%s", key);
+                s->annotations[n] = strdup(key);
+                if (!s->annotations[n++])
+                        return -ENOMEM;
+                r = string_value(p, v, f, &s->annotations[n++]);
+                if (r < 0)
+                        return r;
+        }
+        return 0;
+}
+
+static bool hostname_valid(const char *h) {
+        size_t n = strlen(h);
+
+        if (n == 0 || n > 64)
+                return false;
+        for (const char *c = h; *c; c++)
+                if (*c <= ' ' || *c == '/' || *c >= 127)
+                        return false;
+        return true;
+}
+
+int spec_parse(const char *text, size_t len, const char *path, const char *bundle, Spec **ret) {
+        _cleanup_(spec_freep) Spec *s = NULL;
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        Parser p = { .path = path };
+        json_error_t jerr;
+        int r;
+
+        root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!root)
+                return error_set(-EINVAL, "%s: invalid JSON at line %d, column %d: %s",
+                                 path, jerr.line, jerr.column, jerr.text);
+        if (!json_is_object(root))
+                return error_set(-EINVAL, "%s: must hold a JSON object, not %s", path, json_type_name(root));
+
+        s = calloc(1, sizeof *s);
+        if (!s)
+                return -ENOMEM;
+        s->path = strdup(path);
+        s->bundle = strdup(bundle);
+        if (!s->path || !s->bundle)
+                return -ENOMEM;
+
+        r = get_string(&p, root, "ociVersion", "ociVersion", &s->oci_version);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return field_error(&p, "ociVersion", "is required");
+        if (strncmp(s->oci_version, "1.", 2) != 0)
+                return field_error(&p, "ociVersion", "version \"%s\" is not 1.x", s->oci_version);
+
+        if ((r = parse_root(&p, root, s)) < 0 ||
+            (r = parse_process(&p, root, &s->process)) < 0 ||
+            (r = parse_mounts(&p, root, s)) < 0 ||
+            (r = parse_linux(&p, root, s)) < 0 ||
+            (r = parse_annotations(&p, root, s)) < 0)
+                return r;
+
+        r = get_string(&p, root, "hostname", "hostname", &s->hostname);
+        if (r < 0)
+                return r;
+        if (s->hostname && !hostname_valid(s->hostname))
+                return field_error(&p, "hostname", "\"%s\" is not a valid host name", s->hostname);
+        if (s->hostname && !s->namespaces[NS_UTS].enabled)
+                return field_error(&p, "hostname", "needs a new uts namespace (linux.namespaces)");
+        if (member(root, "domainname"))
+                return not_supported(&p, "domainname");
+        if (member(root, "hooks"))
+                return not_supported(&p, "hooks");
+        if (s->n_mounts > 0 && !s->namespaces[NS_MOUNT].enabled)
+                return field_error(&p, "mounts", "need a new mount namespace (linux.namespaces)");
+        if (!s->namespaces[NS_MOUNT].enabled)
+                return field_error(&p, "linux.namespaces", "runsd needs a mount namespace for the rootfs");
+
+        *ret = TAKE_PTR(s);
+        return 0;
+}
+
+int spec_load(const char *bundle, Spec **ret) {
+        _cleanup_free_ char *abs = NULL, *path = NULL, *text = NULL;
+        size_t len;
+        int r;
+
+        abs = realpath(bundle, NULL);
+        if (!abs)
+                return error_set(-errno, "bundle %s: %m", bundle);
+        path = path_join(abs, "config.json");
+        if (!path)
+                return -ENOMEM;
+        /* A config larger than this is not a config. */
+        r = read_full_file(path, 16 * 1024 * 1024, &text, &len);
+        if (r < 0)
+                return error_set(r, "%s: %m", path);
+        return spec_parse(text, len, path, abs, ret);
+}
+
+Spec *spec_free(Spec *s) {
+        if (!s)
+                return NULL;
+        free(s->path);
+        free(s->bundle);
+        free(s->oci_version);
+        free(s->root_path);
+        free(s->hostname);
+        strv_free(s->process.args);
+        strv_free(s->process.env);
+        free(s->process.cwd);
+        free(s->process.additional_gids);
+        free(s->process.rlimits);
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                free(s->mounts[i].destination);
+                free(s->mounts[i].type);
+                free(s->mounts[i].source);
+                free(s->mounts[i].data);
+        }
+        free(s->mounts);
+        for (size_t i = 0; i < _NS_MAX; i++)
+                free(s->namespaces[i].path);
+        free(s->cgroups_path);
+        strv_free(s->masked_paths);
+        strv_free(s->readonly_paths);
+        strv_free(s->annotations);
+        free(s);
+        return NULL;
+}

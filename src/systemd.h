@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+/* Everything runsd says to systemd, over sd-bus. */
+
+/* systemd's private socket when we are root and it is there (no broker
+ * hop), else the system bus. */
+int systemd_connect(sd_bus **ret);
+
+typedef struct UnitSpec {
+        const char *name;
+        const char *slice;
+        const char *description;
+} UnitSpec;
+
+/* StartTransientUnit for a scope holding pid, then wait for its job. */
+int systemd_start_scope(sd_bus *bus, const UnitSpec *u, pid_t pid);
+/* ActiveState of a unit; "inactive" for one systemd does not know. */
+int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret);
+/* Signal every process of the unit (KillUnit, who=all). */
+int systemd_kill_unit(sd_bus *bus, const char *unit, int sig);
+/* StopUnit and wait for the job, then ResetFailedUnit: afterwards systemd
+ * holds nothing of the unit.  A unit already gone is fine. */
+int systemd_stop_unit(sd_bus *bus, const char *unit);

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Which systemd unit holds a container, from linux.cgroupsPath:
+ *   "SLICE:PREFIX:NAME" (what containerd and podman send with the systemd
+ *   cgroup driver)  ->  PREFIX-NAME.scope in SLICE (system.slice if empty,
+ *   as runc does);
+ *   anything else: empty, or a cgroupfs path such as "/default/ID" sent
+ *   without --systemd-cgroup  ->  runsd-ID.scope in runsd.slice. */
+
+/* Check a cgroupsPath; on error *reason says why. */
+int cgroups_path_validate(const char *cgroups_path, const char **reason);
+int container_unit_name(const char *id, const char *cgroups_path, char **ret_unit, char **ret_slice);
