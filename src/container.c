@@ -327,7 +327,11 @@ static int start_locked(sd_bus *bus, StateDir *d, ContainerState *s) {
         case STATUS_PAUSED:
                 return error_set(-EBUSY, "cannot start an already running container: %s", s->id);
         case STATUS_STOPPED:
-                return error_set(-ESRCH, "cannot start a container that has stopped: %s", s->id);
+                /* Say what systemd thinks too: `systemctl stop` is the usual cause. */
+                if (systemd_unit_active_state(bus, s->unit, &active) < 0)
+                        error_clear();
+                return error_set(-ESRCH, "cannot start a container that has stopped: %s (its init %d has exited; "
+                                 "its unit %s is %s)", s->id, s->pid, s->unit, active ?: "unknown");
         default:
                 return error_set(-EBUSY, "cannot start container %s: it is still being created", s->id);
         }
@@ -473,8 +477,11 @@ int container_run(const char *root, const char *id, const CreateOptions *o, bool
         if (status < 0)
                 return error_set(status, "wait for container %s: %m", id);
 
-        if (RETRY_EINTR(flock(d.fd, LOCK_EX)) < 0)
-                return -errno;
+        r = state_dir_lock(&d, LOCK_EX);
+        if (r == -ENOENT)
+                return status;  /* somebody ran `delete --force` meanwhile */
+        if (r < 0)
+                return r;
         r = container_destroy(bus, &d, s);
         if (r < 0)
                 return r;

@@ -85,7 +85,7 @@ static int open_root(const char *root, bool create) {
         return fd;
 }
 
-static int lock_dir(StateDir *d, int lock_op) {
+int state_dir_lock(StateDir *d, int lock_op) {
         struct stat st;
 
         if (lock_op == 0)
@@ -120,7 +120,7 @@ int state_dir_open(const char *root, const char *id, int lock_op, StateDir *ret)
                 r = -ENOMEM;
                 goto fail;
         }
-        r = lock_dir(&d, lock_op);
+        r = state_dir_lock(&d, lock_op);
         if (r < 0)
                 goto fail;
         *ret = d;

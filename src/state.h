@@ -66,6 +66,8 @@ int container_id_validate(const char *id);
 int state_dir_create(const char *root, const char *id, const ContainerState *s, StateDir *ret);
 /* Open <root>/<id>; lock_op LOCK_EX, LOCK_SH or 0.  -ENOENT if absent. */
 int state_dir_open(const char *root, const char *id, int lock_op, StateDir *ret);
+/* flock() it, then check it was not deleted meanwhile (-ENOENT). */
+int state_dir_lock(StateDir *d, int lock_op);
 /* Whether another process holds the lock. */
 bool state_dir_is_locked(const StateDir *d);
 /* Remove everything in the directory, then the directory. */
