@@ -471,7 +471,7 @@ int container_run(const char *root, const char *id, const CreateOptions *o, bool
                 return 0;
         }
         /* Unlocked while it runs, so `runsd state`, `kill` and `ps` work. */
-        flock(d.fd, LOCK_UN);
+        (void) state_dir_lock(&d, LOCK_UN);
         status = wait_forwarding_signals(&init);
         pidref_done(&init);
         if (status < 0)

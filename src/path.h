@@ -6,7 +6,7 @@
 static inline bool path_is_absolute(const char *p) {
         return p && p[0] == '/';
 }
-/* No "." or ".." components, no empty ones. */
+/* No ".." components ("." and empty ones are fine: path_normalize() drops them). */
 bool path_is_normalized(const char *p);
 /* a/b, with exactly one slash between them; NULL on ENOMEM. */
 char *path_join(const char *a, const char *b);

@@ -49,8 +49,9 @@ int signal_from_string(const char *s) {
                         return base;
                 if ((s[5] != '+' && s[5] != '-') || !s[6])
                         return -EINVAL;
+                errno = 0;
                 n = strtol(s + 5, &end, 10);
-                if (*end || base + n < SIGRTMIN || base + n > SIGRTMAX)
+                if (errno || *end || n < -64 || n > 64 || base + n < SIGRTMIN || base + n > SIGRTMAX)
                         return -EINVAL;
                 return (int) (base + n);
         }

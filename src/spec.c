@@ -18,6 +18,7 @@
 /* Field names in messages: "process.args", "mounts[3].destination". */
 typedef struct Parser {
         const char *path;
+        bool ints_as_reals;     /* see spec_parse() */
 } Parser;
 
 static int field_error(const Parser *p, const char *field, const char *fmt, ...) _printf_(3, 4);
@@ -109,12 +110,28 @@ static int get_bool(const Parser *p, json_t *obj, const char *key, const char *f
         return 1;
 }
 
+/* With JSON_DECODE_INT_AS_REAL every integer came as a double. */
+static bool is_integral_real(const Parser *p, const json_t *v) {
+        double d;
+
+        if (!p->ints_as_reals || !json_is_real(v))
+                return false;
+        d = json_real_value(v);
+        return d > -9.0e15 && d < 9.0e15 && d == (double) (long long) d;
+}
+
 static int integer_value(const Parser *p, json_t *v, const char *field, long long min, long long max, long long *ret) {
-        if (!json_is_integer(v))
+        long long n;
+
+        if (json_is_integer(v))
+                n = json_integer_value(v);
+        else if (is_integral_real(p, v))
+                n = (long long) json_real_value(v);
+        else
                 return field_error(p, field, "must be an integer, not %s", json_type_name(v));
-        if (json_integer_value(v) < min || json_integer_value(v) > max)
-                return field_error(p, field, "%lld is out of range [%lld, %lld]", json_integer_value(v), min, max);
-        *ret = json_integer_value(v);
+        if (n < min || n > max)
+                return field_error(p, field, "%lld is out of range [%lld, %lld]", n, min, max);
+        *ret = n;
         return 1;
 }
 
@@ -137,8 +154,8 @@ static int get_id(const Parser *p, json_t *obj, const char *key, const char *fie
         return r;
 }
 
-/* rlimit values are unsigned 64-bit in the spec; jansson holds signed 64-bit,
- * so the top half of the range (RLIM_INFINITY is all ones) comes as a real. */
+/* rlimit values are unsigned 64-bit in the spec; past INT64_MAX they come
+ * as doubles (see spec_parse()). */
 static int get_u64(const Parser *p, json_t *obj, const char *key, const char *field, uint64_t *ret) {
         json_t *v = member(obj, key);
 
@@ -148,10 +165,18 @@ static int get_u64(const Parser *p, json_t *obj, const char *key, const char *fi
                 *ret = (uint64_t) json_integer_value(v);
                 return 1;
         }
-        if (json_is_real(v) && json_real_value(v) >= 9223372036854775808.0 &&
-            json_real_value(v) <= 18446744073709551615.0) {
-                *ret = json_real_value(v) >= 18446744073709551615.0 ? UINT64_MAX : (uint64_t) json_real_value(v);
-                return 1;
+        if (json_is_real(v)) {
+                double d = json_real_value(v);
+
+                /* Read as a double (see spec_parse()), 2^64-1 rounds up to 2^64. */
+                if (d == 18446744073709551616.0) {
+                        *ret = UINT64_MAX;
+                        return 1;
+                }
+                if (d >= 0 && d < 18446744073709551616.0 && d == (double) (uint64_t) d) {
+                        *ret = (uint64_t) d;
+                        return 1;
+                }
         }
         return field_error(p, field, "must be an unsigned 64-bit integer");
 }
@@ -805,6 +830,14 @@ int spec_parse(const char *text, size_t len, const char *path, const char *bundl
         int r;
 
         root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        /* jansson holds integers as int64; rlimits are uint64 and Docker
+         * writes RLIM_INFINITY as 18446744073709551615.  Such a file is read
+         * again with every number as a double, which holds the integers
+         * configs use (ids, modes, sizes below 2^53) exactly. */
+        if (!root && strstr(jerr.text, "too big integer")) {
+                root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
+                p.ints_as_reals = true;
+        }
         if (!root)
                 return error_set(-EINVAL, "%s: invalid JSON at line %d, column %d: %s",
                                  path, jerr.line, jerr.column, jerr.text);

@@ -90,6 +90,10 @@ int state_dir_lock(StateDir *d, int lock_op) {
 
         if (lock_op == 0)
                 return 0;
+        if (lock_op == LOCK_UN) {
+                d->lock_op = 0;
+                return flock(d->fd, LOCK_UN) < 0 ? -errno : 0;
+        }
         if (RETRY_EINTR(flock(d->fd, lock_op)) < 0)
                 return error_set(-errno, "lock %s: %m", d->path);
         /* A delete that held the lock before us has removed the directory. */
@@ -97,6 +101,7 @@ int state_dir_lock(StateDir *d, int lock_op) {
                 return -errno;
         if (st.st_nlink == 0)
                 return -ENOENT;
+        d->lock_op = lock_op;
         return 0;
 }
 
@@ -131,9 +136,12 @@ fail:
 }
 
 bool state_dir_is_locked(const StateDir *d) {
-        _cleanup_close_ int fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        _cleanup_close_ int fd = -1;
 
-        /* A fresh open file description, so our own lock does not count. */
+        if (d->lock_op != 0)
+                return false;
+        /* A fresh open file description, which conflicts with any holder. */
+        fd = openat(d->fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return false;
         return flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
@@ -204,6 +212,7 @@ int state_dir_create(const char *root, const char *id, const ContainerState *s, 
                 r = -errno;
                 goto fail_tmp;
         }
+        d.lock_op = LOCK_EX;
         r = state_save(&d, s);
         if (r < 0)
                 goto fail_tmp;

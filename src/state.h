@@ -48,6 +48,7 @@ static inline void container_state_freep(ContainerState **s) {
 typedef struct StateDir {
         int root_fd;
         int fd;                 /* the directory, flock()ed */
+        int lock_op;            /* what we hold on it: LOCK_EX, LOCK_SH or 0 */
         char *id;
         char *path;
 } StateDir;
@@ -66,9 +67,9 @@ int container_id_validate(const char *id);
 int state_dir_create(const char *root, const char *id, const ContainerState *s, StateDir *ret);
 /* Open <root>/<id>; lock_op LOCK_EX, LOCK_SH or 0.  -ENOENT if absent. */
 int state_dir_open(const char *root, const char *id, int lock_op, StateDir *ret);
-/* flock() it, then check it was not deleted meanwhile (-ENOENT). */
+/* flock() it, then check it was not deleted meanwhile (-ENOENT); LOCK_UN unlocks. */
 int state_dir_lock(StateDir *d, int lock_op);
-/* Whether another process holds the lock. */
+/* Whether another process holds the lock (never while we hold it). */
 bool state_dir_is_locked(const StateDir *d);
 /* Remove everything in the directory, then the directory. */
 int state_dir_remove(StateDir *d);

@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "config.h"
+#include "error.h"
 #include "macro.h"
 #include "unit-name.h"
 
-/* systemd's limit for a whole unit name */
+/* systemd's UNIT_NAME_MAX: a unit name is shorter than this */
 #define UNIT_NAME_MAX 256
 
 static bool unit_char_ok(char c) {
@@ -39,7 +40,7 @@ int cgroups_path_validate(const char *cgroups_path, const char **reason) {
 
         if (!cgroups_path || !split_triple(cgroups_path, part, len))
                 return 0;
-        if (len[0] > 0 && (len[0] < 7 || strncmp(part[0] + len[0] - 6, ".slice", 6) != 0 || !unit_part_ok(part[0], len[0]))) {
+        if (len[0] > 0 && (len[0] < 7 || len[0] >= UNIT_NAME_MAX || strncmp(part[0] + len[0] - 6, ".slice", 6) != 0 || !unit_part_ok(part[0], len[0]))) {
                 *reason = "the slice must be a slice unit name, such as machine.slice";
                 return -EINVAL;
         }
@@ -51,7 +52,7 @@ int cgroups_path_validate(const char *cgroups_path, const char **reason) {
                 *reason = "a NAME ending in .slice (a slice per container) is not supported yet";
                 return -EOPNOTSUPP;
         }
-        if (len[1] + len[2] + strlen("-.scope") > UNIT_NAME_MAX) {
+        if (len[1] + len[2] + strlen("-.scope") >= UNIT_NAME_MAX) {
                 *reason = "the unit name PREFIX-NAME.scope would be too long";
                 return -EINVAL;
         }
@@ -82,6 +83,8 @@ int container_unit_name(const char *id, const char *cgroups_path, char **ret_uni
         }
         if (!slice)
                 return -ENOMEM;
+        if (strlen(unit) >= UNIT_NAME_MAX)
+                return error_set(-ENAMETOOLONG, "container ID %s makes the unit name %s longer than systemd allows", id, unit);
         *ret_unit = TAKE_PTR(unit);
         *ret_slice = TAKE_PTR(slice);
         return 0;

@@ -10,4 +10,6 @@
 
 /* Check a cgroupsPath; on error *reason says why. */
 int cgroups_path_validate(const char *cgroups_path, const char **reason);
+/* -ENAMETOOLONG if the name would be too long for systemd (an ID full of
+ * "+", each escaped to 4 characters). */
 int container_unit_name(const char *id, const char *cgroups_path, char **ret_unit, char **ret_slice);
