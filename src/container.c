@@ -253,7 +253,10 @@ static int create_locked(sd_bus *bus, const char *root, const char *id, const Cr
         r = state_dir_create(root, id, s, &d);
         if (r < 0)
                 return r;
-        if (mkfifoat(d.fd, EXEC_FIFO, 0600) < 0) {
+        /* The init opens it after switching to the container's user, so
+         * that user must be able to write it; nobody else can reach it,
+         * as the state root is 0700. */
+        if (mkfifoat(d.fd, EXEC_FIFO, 0622) < 0 || fchmodat(d.fd, EXEC_FIFO, 0622, 0) < 0) {
                 r = error_set(-errno, "create %s/%s: %m", d.path, EXEC_FIFO);
                 goto fail;
         }

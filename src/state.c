@@ -200,7 +200,8 @@ int state_dir_create(const char *root, const char *id, const ContainerState *s, 
          * container exists, and with RENAME_NOREPLACE only one creator wins. */
         for (unsigned attempt = 0;; attempt++) {
                 snprintf(tmp, sizeof tmp, ".creating-%d-%u", getpid(), attempt);
-                if (mkdirat(d.root_fd, tmp, 0700) == 0)
+                /* 0711: the init, as the container's user, opens exec.fifo in it */
+                if (mkdirat(d.root_fd, tmp, 0711) == 0)
                         break;
                 if (errno != EEXIST || attempt > 100) {
                         r = error_set(-errno, "create %s/%s: %m", root, tmp);
