@@ -99,6 +99,22 @@ static int get_string(const Parser *p, json_t *obj, const char *key, const char 
         return string_value(p, v, field, ret);
 }
 
+static int get_required_string(const Parser *p, json_t *obj, const char *key, const char *field, char **ret) {
+        int r = get_string(p, obj, key, field, ret);
+
+        if (r == 0)
+                return field_error(p, field, "is required");
+        return r;
+}
+
+/* Element i of the array at field must be an object; names it in *name. */
+static int array_object(const Parser *p, json_t *v, const char *field, size_t i, char *name, size_t size) {
+        snprintf(name, size, "%s[%zu]", field, i);
+        if (!json_is_object(v))
+                return field_error(p, name, "must be an object, not %s", json_type_name(v));
+        return 0;
+}
+
 static int get_bool(const Parser *p, json_t *obj, const char *key, const char *field, bool *ret) {
         json_t *v = member(obj, key);
 
@@ -270,15 +286,11 @@ static int parse_namespaces(const Parser *p, json_t *linux_obj, Spec *s) {
                 char f[64];
                 int t;
 
-                snprintf(f, sizeof f, "linux.namespaces[%zu]", i);
-                if (!json_is_object(v))
-                        return field_error(p, f, "must be an object, not %s", json_type_name(v));
-                snprintf(f, sizeof f, "linux.namespaces[%zu].type", i);
-                r = get_string(p, v, "type", f, &type);
-                if (r < 0)
+                if ((r = array_object(p, v, "linux.namespaces", i, f, sizeof f)) < 0)
                         return r;
-                if (r == 0)
-                        return field_error(p, f, "is required");
+                snprintf(f, sizeof f, "linux.namespaces[%zu].type", i);
+                if ((r = get_required_string(p, v, "type", f, &type)) < 0)
+                        return r;
                 t = namespace_type_from_string(type);
                 if (t < 0)
                         return field_error(p, f, "unknown namespace type \"%s\"", type);
@@ -410,16 +422,11 @@ static int parse_mounts(const Parser *p, json_t *root, Spec *s) {
                 char f[64], base[32];
 
                 s->n_mounts = i + 1;
-                snprintf(base, sizeof base, "mounts[%zu]", i);
-                if (!json_is_object(v))
-                        return field_error(p, base, "must be an object, not %s", json_type_name(v));
-
-                snprintf(f, sizeof f, "%s.destination", base);
-                r = get_string(p, v, "destination", f, &m->destination);
-                if (r < 0)
+                if ((r = array_object(p, v, "mounts", i, base, sizeof base)) < 0)
                         return r;
-                if (r == 0)
-                        return field_error(p, f, "is required");
+                snprintf(f, sizeof f, "%s.destination", base);
+                if ((r = get_required_string(p, v, "destination", f, &m->destination)) < 0)
+                        return r;
                 r = check_absolute(p, f, &m->destination);
                 if (r < 0)
                         return r;
@@ -513,15 +520,11 @@ static int parse_rlimits(const Parser *p, json_t *process, SpecProcess *proc) {
                 char f[64];
                 size_t k;
 
-                snprintf(f, sizeof f, "process.rlimits[%zu]", i);
-                if (!json_is_object(v))
-                        return field_error(p, f, "must be an object, not %s", json_type_name(v));
-                snprintf(f, sizeof f, "process.rlimits[%zu].type", i);
-                r = get_string(p, v, "type", f, &type);
-                if (r < 0)
+                if ((r = array_object(p, v, "process.rlimits", i, f, sizeof f)) < 0)
                         return r;
-                if (r == 0)
-                        return field_error(p, f, "is required");
+                snprintf(f, sizeof f, "process.rlimits[%zu].type", i);
+                if ((r = get_required_string(p, v, "type", f, &type)) < 0)
+                        return r;
                 for (k = 0; k < ELEMENTSOF(rlimit_names); k++)
                         if (streq(rlimit_names[k].name, type))
                                 break;
@@ -679,11 +682,9 @@ static int parse_process(const Parser *p, json_t *root, SpecProcess *proc) {
                 if (!strchr(*e, '=') || **e == '=')
                         return field_error(p, "process.env", "\"%s\" is not of the form NAME=VALUE", *e);
 
-        r = get_string(p, process, "cwd", "process.cwd", &proc->cwd);
+        r = get_required_string(p, process, "cwd", "process.cwd", &proc->cwd);
         if (r < 0)
                 return r;
-        if (r == 0)
-                return field_error(p, "process.cwd", "is required");
         r = check_absolute(p, "process.cwd", &proc->cwd);
         if (r < 0)
                 return r;
@@ -715,10 +716,10 @@ static int parse_root(const Parser *p, json_t *root, Spec *s) {
                 return r;
         if (r == 0)
                 return field_error(p, "root", "is required");
-        r = get_string(p, o, "path", "root.path", &path);
+        r = get_required_string(p, o, "path", "root.path", &path);
         if (r < 0)
                 return r;
-        if (r == 0 || !path[0])
+        if (!path[0])
                 return field_error(p, "root.path", "is required");
         r = get_bool(p, o, "readonly", "root.readonly", &s->root_readonly);
         if (r < 0)
@@ -852,11 +853,9 @@ int spec_parse(const char *text, size_t len, const char *path, const char *bundl
         if (!s->path || !s->bundle)
                 return -ENOMEM;
 
-        r = get_string(&p, root, "ociVersion", "ociVersion", &s->oci_version);
+        r = get_required_string(&p, root, "ociVersion", "ociVersion", &s->oci_version);
         if (r < 0)
                 return r;
-        if (r == 0)
-                return field_error(&p, "ociVersion", "is required");
         if (strncmp(s->oci_version, "1.", 2) != 0)
                 return field_error(&p, "ociVersion", "version \"%s\" is not 1.x", s->oci_version);
 

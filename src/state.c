@@ -105,24 +105,28 @@ int state_dir_lock(StateDir *d, int lock_op) {
         return 0;
 }
 
+/* The root, the id and the path of a StateDir; not yet its fd. */
+static int state_dir_begin(StateDir *d, const char *root, const char *id, bool create) {
+        d->root_fd = open_root(root, create);
+        if (d->root_fd < 0)
+                return d->root_fd;
+        d->id = strdup(id);
+        d->path = path_join(root, id);
+        if (!d->id || !d->path)
+                return -ENOMEM;
+        return 0;
+}
+
 int state_dir_open(const char *root, const char *id, int lock_op, StateDir *ret) {
         StateDir d = STATE_DIR_NULL;
         int r;
 
-        d.root_fd = open_root(root, false);
-        if (d.root_fd < 0) {
-                r = d.root_fd;
+        r = state_dir_begin(&d, root, id, false);
+        if (r < 0)
                 goto fail;
-        }
         d.fd = openat(d.root_fd, id, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
         if (d.fd < 0) {
                 r = errno == ENOTDIR || errno == ELOOP ? -ENOENT : -errno;
-                goto fail;
-        }
-        d.id = strdup(id);
-        d.path = path_join(root, id);
-        if (!d.id || !d.path) {
-                r = -ENOMEM;
                 goto fail;
         }
         r = state_dir_lock(&d, lock_op);
@@ -183,17 +187,9 @@ int state_dir_create(const char *root, const char *id, const ContainerState *s, 
         char tmp[64];
         int r;
 
-        d.root_fd = open_root(root, true);
-        if (d.root_fd < 0) {
-                r = d.root_fd;
+        r = state_dir_begin(&d, root, id, true);
+        if (r < 0)
                 goto fail;
-        }
-        d.id = strdup(id);
-        d.path = path_join(root, id);
-        if (!d.id || !d.path) {
-                r = -ENOMEM;
-                goto fail;
-        }
 
         /* Build the directory under a private name, locked and holding its
          * state, then give it the id's name: the rename is the moment the

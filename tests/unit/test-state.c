@@ -341,7 +341,11 @@ static void test_dir_lifecycle(const char *tmp) {
         ASSERT(d.fd >= 0 && d.root_fd >= 0);
         ASSERT_STR_EQ(d.id, "c1");
         ASSERT_STR_EQ(d.path, dir);
+        /* 0711: the init, as the container's user, must reach exec.fifo;
+         * the state file stays 0600 and the root 0700. */
         ASSERT(stat(dir, &st) == 0 && S_ISDIR(st.st_mode));
+        ASSERT_INT_EQ(st.st_mode & 07777, 0711);
+        ASSERT(stat(root, &st) == 0 && S_ISDIR(st.st_mode));
         ASSERT_INT_EQ(st.st_mode & 07777, 0700);
         ASSERT(stat(file, &st) == 0 && S_ISREG(st.st_mode));
         ASSERT_INT_EQ(st.st_mode & 07777, 0600);
