@@ -87,7 +87,10 @@ static int setup(const InitArgs *a, char **ret_executable) {
         r = rootfs_setup(s);
         if (r < 0)
                 return r;
-        return process_setup(&s->process, ret_executable);
+        r = process_setup(&s->process, ret_executable);
+        if (r < 0)
+                return error_prefix(r, "%s", s->path);
+        return 0;
 }
 
 _noreturn_ void container_init(const InitArgs *a) {

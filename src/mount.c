@@ -418,7 +418,7 @@ int rootfs_setup(const Spec *s) {
         for (size_t i = 0; i < s->n_mounts; i++) {
                 r = mount_one(rootfd, &s->mounts[i], s->namespaces[NS_CGROUP].enabled);
                 if (r < 0)
-                        return r;
+                        return error_prefix(r, "%s: mounts[%zu]", s->path, i);
         }
         if (dev_is_own(s)) {
                 r = setup_dev(rootfd);

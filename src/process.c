@@ -72,9 +72,9 @@ static int find_executable(const SpecProcess *p, char **ret) {
                 struct stat st;
 
                 if (stat(name, &st) < 0)
-                        return error_set(-errno, "exec: \"%s\": stat %s: %m", name, name);
+                        return error_set(-errno, "process.args[0]: exec: \"%s\": stat %s: %m", name, name);
                 if (!S_ISREG(st.st_mode) || access(name, X_OK) < 0)
-                        return error_set(-EACCES, "exec: \"%s\": permission denied", name);
+                        return error_set(-EACCES, "process.args[0]: exec: \"%s\": permission denied", name);
                 *ret = strdup(name);
                 return *ret ? 0 : -ENOMEM;
         }
@@ -94,7 +94,7 @@ static int find_executable(const SpecProcess *p, char **ret) {
                         return 0;
                 }
         }
-        return error_set(-ENOENT, "exec: \"%s\": executable file not found in $PATH", name);
+        return error_set(-ENOENT, "process.args[0]: exec: \"%s\": executable file not found in $PATH", name);
 }
 
 int process_setup(const SpecProcess *p, char **ret_executable) {
