@@ -298,9 +298,22 @@ def _pid1_setup(name, mode, syslog):
             _mount("--bind", file, dev)
     # private scratch space: nothing systemd or a test does there reaches the
     # machine (/var/log too: journald would write to /var/log/journal)
-    for d, m in (("/run", "755"), ("/tmp", "1777"), ("/var/tmp", "1777"), ("/var/log", "755")):
+    scratch = (("/run", "755"), ("/tmp", "1777"), ("/var/tmp", "1777"), ("/var/log", "755"))
+    # ... but a checkout that lives there (CI may clone into /tmp) must stay
+    # visible at its own path: held by an fd across the tmpfs mount, then
+    # bound back in place.
+    repo = str(REPO)
+    under = any(repo == d or repo.startswith(d + "/") for d, _ in scratch)
+    repo_fd = os.open(repo, os.O_PATH | os.O_DIRECTORY) if under else None
+    for d, m in scratch:
         if os.path.isdir(d):
             _mount("-t", "tmpfs", "-o", f"mode={m}", "tmpfs", d)
+    if repo_fd is not None:
+        os.makedirs(repo)
+        # --no-canonicalize: mount(8) would otherwise resolve the fd's link to
+        # its path, which now names the empty directory in the new tmpfs
+        _mount("--no-canonicalize", "--bind", f"/proc/{os.getpid()}/fd/{repo_fd}", repo)
+        os.close(repo_fd)
     # guard: whatever runs in the host cannot change the machine's config/state
     for d in ("/etc", "/var/lib"):
         _mount("--bind", d, d)
