@@ -20,6 +20,7 @@
 #include "path.h"
 #include "pidref.h"
 #include "spec.h"
+#include "strv.h"
 #include "sync.h"
 #include "systemd.h"
 #include "timestamp.h"

@@ -16,7 +16,6 @@
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
-#define STRV_FOREACH(s, l) for (char **s = (l); s && *s; s++)
 
 static inline void freep(void *p) {
         free(*(void **) p);
@@ -45,13 +44,6 @@ static inline void closedirp(DIR **d) {
 #define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* json_decrefp() comes with jansson. */
-
-void strv_free(char **l);
-static inline void strv_freep(char ***l) {
-        strv_free(*l);
-}
-#define _cleanup_strv_free_ _cleanup_(strv_freep)
-size_t strv_length(char **l);
 
 /* Hand ownership of a pointer/fd out of a _cleanup_ scope. */
 #define TAKE_PTR(p) ({ __typeof__(p) _p = (p); (p) = NULL; _p; })

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "mount.h"
 #include "path.h"
+#include "strv.h"
 
 /* Every mount target is resolved inside the rootfs with RESOLVE_IN_ROOT, so
  * a symlink in the image (say /etc -> /host/etc, or ../../..) can never make

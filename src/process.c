@@ -12,6 +12,7 @@
 #include "error.h"
 #include "path.h"
 #include "process.h"
+#include "strv.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 

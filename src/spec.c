@@ -13,6 +13,7 @@
 #include "log.h"
 #include "path.h"
 #include "spec.h"
+#include "strv.h"
 #include "unit-name.h"
 
 /* Field names in messages: "process.args", "mounts[3].destination". */

@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "path.h"
 #include "state.h"
+#include "strv.h"
 
 static const char *const status_names[_STATUS_MAX] = {
         [STATUS_CREATING] = "creating",

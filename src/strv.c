@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "macro.h"
+#include "strv.h"
 
 void strv_free(char **l) {
         STRV_FOREACH(s, l)

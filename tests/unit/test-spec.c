@@ -12,6 +12,7 @@
 #include "error.h"
 #include "spec.h"
 
+#include "strv.h"
 #include "test-util.h"
 
 #define PATH "config.json"

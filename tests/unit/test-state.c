@@ -12,6 +12,7 @@
 #include "fileio.h"
 #include "state.h"
 
+#include "strv.h"
 #include "test-util.h"
 
 static void state_dir_closep(StateDir *d) {
