@@ -722,6 +722,9 @@ static int parse_root(const Parser *p, json_t *root, Spec *s) {
                 return r;
         if (!path[0])
                 return field_error(p, "root.path", "is required");
+        /* A relative rootfs is the bundle's; ".." would take it elsewhere. */
+        if (!path_is_absolute(path) && !path_is_normalized(path))
+                return field_error(p, "root.path", "\"%s\" must not leave the bundle with \"..\"", path);
         r = get_bool(p, o, "readonly", "root.readonly", &s->root_readonly);
         if (r < 0)
                 return r;

@@ -583,6 +583,8 @@ static void test_bad(void) {
                 { "root.path", NULL, -EINVAL, "root.path", "required" },
                 { "root.path", "\"\"", -EINVAL, "root.path", NULL },
                 { "root.path", "5", -EINVAL, "root.path", "string" },
+                { "root.path", "\"../../etc\"", -EINVAL, "root.path", "leave the bundle" },
+                { "root.path", "\"rootfs/../..\"", -EINVAL, "root.path", "leave the bundle" },
                 { "root.readonly", "\"yes\"", -EINVAL, "root.readonly", "boolean" },
 
                 { "hostname", "\"a/b\"", -EINVAL, "hostname", NULL },
