@@ -215,14 +215,20 @@ static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState
 
         if (asprintf(&description, "runsd container %s", s->id) < 0)
                 return -ENOMEM;
+        /* Meanwhile the init sets up what does not need its cgroup; if that
+         * failed, its own message says more than what it made fail here. */
         r = systemd_start_scope(bus, &(UnitSpec) { .name = s->unit, .slice = slice, .description = description }, pid);
-        if (r < 0)
+        if (r >= 0) {
+                r = sync_send(parent_fd, SYNC_CGROUP_READY, NULL);
+                if (r < 0)
+                        error_set(r, "container init died during setup");
+        }
+        if (r < 0) {
+                if (sync_recv(parent_fd, msg, sizeof msg, false) == SYNC_ERROR)
+                        return error_set(-EINVAL, "%s", msg);
                 return r;
-
-        r = sync_send(parent_fd, SYNC_CGROUP_READY, NULL);
-        if (r < 0)
-                return error_set(r, "container init went away during setup");
-        r = sync_recv(parent_fd, msg, sizeof msg);
+        }
+        r = sync_recv(parent_fd, msg, sizeof msg, true);
         if (r == SYNC_ERROR)
                 return error_set(-EINVAL, "%s", msg);
         if (r != SYNC_INIT_READY)

@@ -2,6 +2,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -60,22 +61,39 @@ static int join_namespaces(const Spec *s) {
         return 0;
 }
 
-static int setup(const InitArgs *a, char **ret_executable) {
-        const Spec *s = a->spec;
-        char buf[256];
-        int r;
+typedef struct CgroupWait {
+        const InitArgs *args;
+        bool done;
+} CgroupWait;
 
-        /* runsd puts us in the unit's cgroup first: a cgroup namespace made
-         * before that would be rooted in runsd's cgroup, not the container's. */
-        r = sync_recv(a->sync_fd, buf, sizeof buf);
-        if (r != SYNC_CGROUP_READY)
+/* While systemd's job for the unit runs, the init sets up whatever does not
+ * depend on its cgroup; it waits here, as late as it can.  A cgroup
+ * namespace made before runsd has put us in the unit's cgroup would be
+ * rooted in runsd's cgroup, not the container's, and so would a cgroup
+ * mount. */
+static int enter_cgroup(void *userdata) {
+        CgroupWait *w = userdata;
+        const Spec *s = w->args->spec;
+        char buf[256];
+
+        if (w->done)
+                return 0;
+        if (sync_recv(w->args->sync_fd, buf, sizeof buf, true) != SYNC_CGROUP_READY)
                 return error_set(-EPIPE, "runsd went away during setup");
+        if (s->namespaces[NS_CGROUP].enabled && !s->namespaces[NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
+                return error_set(-errno, "create cgroup namespace: %m");
+        w->done = true;
+        return 0;
+}
+
+static int setup(const InitArgs *a, char **ret_executable) {
+        CgroupWait w = { .args = a };
+        const Spec *s = a->spec;
+        int r;
 
         r = join_namespaces(s);
         if (r < 0)
                 return r;
-        if (s->namespaces[NS_CGROUP].enabled && !s->namespaces[NS_CGROUP].path && unshare(CLONE_NEWCGROUP) < 0)
-                return error_set(-errno, "create cgroup namespace: %m");
         if (s->namespaces[NS_NETWORK].enabled && !s->namespaces[NS_NETWORK].path) {
                 r = loopback_up();
                 if (r < 0)
@@ -84,7 +102,10 @@ static int setup(const InitArgs *a, char **ret_executable) {
         if (s->hostname && sethostname(s->hostname, strlen(s->hostname)) < 0)
                 return error_set(-errno, "hostname: %m");
 
-        r = rootfs_setup(s);
+        r = rootfs_setup(s, enter_cgroup, &w);
+        if (r < 0)
+                return r;
+        r = enter_cgroup(&w);
         if (r < 0)
                 return r;
         r = process_setup(&s->process, ret_executable);

@@ -401,7 +401,7 @@ static int pivot_root_to(const char *root) {
         return 0;
 }
 
-int rootfs_setup(const Spec *s) {
+int rootfs_setup(const Spec *s, EnterCgroupFn enter_cgroup, void *userdata) {
         _cleanup_close_ int rootfd = -1;
         unsigned long propagation = s->rootfs_propagation ?: MS_SLAVE | MS_REC;
         int r;
@@ -417,7 +417,14 @@ int rootfs_setup(const Spec *s) {
                 return error_set(-errno, "open rootfs %s: %m", s->root_path);
 
         for (size_t i = 0; i < s->n_mounts; i++) {
-                r = mount_one(rootfd, &s->mounts[i], s->namespaces[NS_CGROUP].enabled);
+                const SpecMount *m = &s->mounts[i];
+
+                if (m->type && (streq(m->type, "cgroup") || streq(m->type, "cgroup2"))) {
+                        r = enter_cgroup(userdata);
+                        if (r < 0)
+                                return r;
+                }
+                r = mount_one(rootfd, m, s->namespaces[NS_CGROUP].enabled);
                 if (r < 0)
                         return error_prefix(r, "%s: mounts[%zu]", s->path, i);
         }

@@ -23,11 +23,11 @@ int sync_send(int fd, SyncMessage type, const char *text) {
         return 0;
 }
 
-int sync_recv(int fd, char *buf, size_t size) {
+int sync_recv(int fd, char *buf, size_t size, bool wait) {
         char msg[4096];
         ssize_t n;
 
-        n = RETRY_EINTR(recv(fd, msg, sizeof msg, 0));
+        n = RETRY_EINTR(recv(fd, msg, sizeof msg, wait ? 0 : MSG_DONTWAIT));
         if (n < 0)
                 return errno == ECONNRESET ? 0 : -errno;
         if (n == 0)
