@@ -6,7 +6,7 @@
 
 static char message[4096];
 
-static void vformat(char *buf, size_t size, int r, const char *fmt, va_list ap) {
+_printf_(4, 0) static void vformat(char *buf, size_t size, int r, const char *fmt, va_list ap) {
         int saved = errno;
 
         errno = r < 0 ? -r : r;
