@@ -74,10 +74,33 @@ static ContainerStatus container_status(const StateDir *d, const ContainerState 
         return faccessat(d->fd, EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0 ? STATUS_CREATED : STATUS_RUNNING;
 }
 
+static char *unit_description(const char *id) {
+        char *d;
+
+        return asprintf(&d, "runsd container %s", id) < 0 ? NULL : d;
+}
+
+/* Whether the unit a state file names is this container's.  Only in doubt
+ * for a create that died before it said "created": the unit may then never
+ * have been started by it, and the name may be somebody else's. */
+static bool unit_is_ours(sd_bus *bus, const ContainerState *s) {
+        _cleanup_free_ char *want = NULL, *have = NULL;
+
+        if (s->status != STATUS_CREATING)
+                return true;
+        want = unit_description(s->id);
+        if (!want || systemd_unit_property(bus, s->unit, "Description", &have) < 0) {
+                error_clear();
+                return false;
+        }
+        return streq(want, have);
+}
+
 /* Kill every process of the container and make systemd and the disk forget
  * it.  Used by delete and by every failure path of create, so a failed
- * create leaves exactly what a delete does: nothing. */
-static int container_destroy(sd_bus *bus, StateDir *d, const ContainerState *s) {
+ * create leaves exactly what a delete does: nothing; but a unit that is not
+ * ours (!unit_ours) is left alone. */
+static int container_destroy(sd_bus *bus, StateDir *d, const ContainerState *s, bool unit_ours) {
         PidRef init = PIDREF_NULL;
         int r;
 
@@ -88,13 +111,15 @@ static int container_destroy(sd_bus *bus, StateDir *d, const ContainerState *s) 
                         log_warning("container %s: init %d did not die: %s", s->id, s->pid, strerror(-r));
                 pidref_done(&init);
         }
-        /* Whatever lives outside the init's pid namespace, if it had one. */
-        r = systemd_kill_unit(bus, s->unit, SIGKILL);
-        if (r < 0 && r != -ESRCH)
-                return r;
-        r = systemd_stop_unit(bus, s->unit);
-        if (r < 0)
-                return r;
+        if (unit_ours) {
+                /* Whatever lives outside the init's pid namespace, if it had one. */
+                r = systemd_kill_unit(bus, s->unit, SIGKILL);
+                if (r < 0 && r != -ESRCH)
+                        return r;
+                r = systemd_stop_unit(bus, s->unit);
+                if (r < 0)
+                        return r;
+        }
         return state_dir_remove(d);
 }
 
@@ -179,7 +204,7 @@ static int join_pid_namespace(const Spec *spec) {
 /* Start the init, put it in its unit, and wait until it is blocked on the
  * exec FIFO.  On success the init is ours in *ret_init. */
 static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState *s, const char *slice,
-                      PidRef *ret_init) {
+                      PidRef *ret_init, bool *ret_unit_started) {
         _cleanup_close_ int parent_fd = -1, child_fd = -1, pidfd = -1, fifo_dir = -1;
         _cleanup_free_ char *description = NULL;
         char msg[4096];
@@ -213,11 +238,13 @@ static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState
         if (r < 0)
                 return error_set(r, "read the start time of the init: %m");
 
-        if (asprintf(&description, "runsd container %s", s->id) < 0)
+        description = unit_description(s->id);
+        if (!description)
                 return -ENOMEM;
         /* Meanwhile the init sets up what does not need its cgroup; if that
          * failed, its own message says more than what it made fail here. */
         r = systemd_start_scope(bus, &(UnitSpec) { .name = s->unit, .slice = slice, .description = description }, pid);
+        *ret_unit_started = r >= 0;
         if (r >= 0) {
                 r = sync_send(parent_fd, SYNC_CGROUP_READY, NULL);
                 if (r < 0)
@@ -236,13 +263,16 @@ static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState
         return 0;
 }
 
-static int create_locked(sd_bus *bus, const char *root, const char *id, const CreateOptions *o,
+/* Connects to systemd into *bus once the input is known to be good, so bad
+ * input is reported as such wherever runsd runs. */
+static int create_locked(sd_bus **bus, const char *root, const char *id, const CreateOptions *o,
                          StateDir *ret_dir, ContainerState **ret_state, PidRef *ret_init) {
         _cleanup_(spec_freep) Spec *spec = NULL;
         _cleanup_(container_state_freep) ContainerState *s = NULL;
         _cleanup_state_dir_ StateDir d = STATE_DIR_NULL;
         _cleanup_free_ char *slice = NULL;
         PidRef init = PIDREF_NULL;
+        bool unit_started = false;
         int r;
 
         r = container_id_validate(id);
@@ -252,6 +282,9 @@ static int create_locked(sd_bus *bus, const char *root, const char *id, const Cr
         if (r < 0)
                 return r;
         r = state_init(spec, id, &s, &slice);
+        if (r < 0)
+                return r;
+        r = systemd_connect(bus);
         if (r < 0)
                 return r;
         /* The state file exists, saying "creating" and naming the unit,
@@ -268,7 +301,7 @@ static int create_locked(sd_bus *bus, const char *root, const char *id, const Cr
                 goto fail;
         }
 
-        r = spawn_init(bus, spec, &d, s, slice, &init);
+        r = spawn_init(*bus, spec, &d, s, slice, &init, &unit_started);
         if (r < 0)
                 goto fail;
         s->status = STATUS_CREATED;
@@ -294,7 +327,7 @@ fail:
                 int k;
 
                 snprintf(first, sizeof first, "%s", error_message(r));
-                k = container_destroy(bus, &d, s);
+                k = container_destroy(*bus, &d, s, unit_started);
                 if (k < 0)
                         log_warning("cleaning up container %s: %s", id, error_message(k));
                 error_set(r, "%s", first);
@@ -312,10 +345,7 @@ int container_create(const char *root, const char *id, const CreateOptions *o) {
         PidRef init = PIDREF_NULL;
         int r;
 
-        r = systemd_connect(&bus);
-        if (r < 0)
-                return r;
-        r = create_locked(bus, root, id, o, &d, &s, &init);
+        r = create_locked(&bus, root, id, o, &d, &s, &init);
         /* The init is not ours to wait for: it goes to our parent or a
          * subreaper (containerd's shim, conmon) when we exit. */
         pidref_done(&init);
@@ -338,7 +368,7 @@ static int start_locked(sd_bus *bus, StateDir *d, ContainerState *s) {
                 return error_set(-EBUSY, "cannot start an already running container: %s", s->id);
         case STATUS_STOPPED:
                 /* Say what systemd thinks too: `systemctl stop` is the usual cause. */
-                if (systemd_unit_active_state(bus, s->unit, &active) < 0)
+                if (systemd_unit_property(bus, s->unit, "ActiveState", &active) < 0)
                         error_clear();
                 return error_set(-ESRCH, "cannot start a container that has stopped: %s (its init %d has exited; "
                                  "its unit %s is %s)", s->id, s->pid, s->unit, active ?: "unknown");
@@ -354,7 +384,7 @@ static int start_locked(sd_bus *bus, StateDir *d, ContainerState *s) {
         r = pidref_open(s->pid, s->pid_start_time, &init);
         if (r < 0)
                 return error_set(r, "cannot start container %s: its init process %d is gone", s->id, s->pid);
-        r = systemd_unit_active_state(bus, s->unit, &active);
+        r = systemd_unit_property(bus, s->unit, "ActiveState", &active);
         if (r < 0)
                 goto out;
         if (!streq(active, "active")) {
@@ -460,10 +490,7 @@ int container_run(const char *root, const char *id, const CreateOptions *o, bool
         PidRef init = PIDREF_NULL;
         int r, status;
 
-        r = systemd_connect(&bus);
-        if (r < 0)
-                return r;
-        r = create_locked(bus, root, id, o, &d, &s, &init);
+        r = create_locked(&bus, root, id, o, &d, &s, &init);
         if (r < 0)
                 return r;
         r = start_locked(bus, &d, s);
@@ -471,7 +498,7 @@ int container_run(const char *root, const char *id, const CreateOptions *o, bool
                 char first[4096];
 
                 snprintf(first, sizeof first, "%s", error_message(r));
-                (void) container_destroy(bus, &d, s);
+                (void) container_destroy(bus, &d, s, true);
                 (void) pidref_reap(&init);
                 pidref_done(&init);
                 return error_set(r, "%s", first);
@@ -492,7 +519,7 @@ int container_run(const char *root, const char *id, const CreateOptions *o, bool
                 return status;  /* somebody ran `delete --force` meanwhile */
         if (r < 0)
                 return r;
-        r = container_destroy(bus, &d, s);
+        r = container_destroy(bus, &d, s, true);
         if (r < 0)
                 return r;
         return status;
@@ -542,8 +569,10 @@ int container_delete(const char *root, const char *id, bool force) {
         r = container_open(root, id, LOCK_EX, &d, &s);
         if (r == -ENOENT && force) {
                 /* As runc: containerd's shim deletes with --force after a
-                 * delete, and expects success. */
+                 * delete, and expects success.  What a create of this ID
+                 * that died before the ID existed left, goes now. */
                 error_clear();
+                state_remove_abandoned(root);
                 return 0;
         }
         if (r < 0)
@@ -557,7 +586,7 @@ int container_delete(const char *root, const char *id, bool force) {
         r = systemd_connect(&bus);
         if (r < 0)
                 return r;
-        return container_destroy(bus, &d, s);
+        return container_destroy(bus, &d, s, unit_is_ours(bus, s));
 }
 
 int container_state(const char *root, const char *id, ContainerState **ret, ContainerStatus *ret_status) {

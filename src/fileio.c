@@ -43,10 +43,16 @@ int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len) {
 }
 
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
-        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+        /* O_NONBLOCK: a FIFO put where a file should be must not hang us. */
+        _cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+        struct stat st;
 
         if (fd < 0)
                 return -errno;
+        if (fstat(fd, &st) < 0)
+                return -errno;
+        if (!S_ISREG(st.st_mode))
+                return S_ISDIR(st.st_mode) ? -EISDIR : -EBADFD;
         return read_full_fd(fd, max, ret, ret_len);
 }
 
@@ -78,8 +84,11 @@ fail:
 }
 
 int mkdir_p(const char *path, mode_t mode) {
-        _cleanup_free_ char *p = strdup(path);
+        _cleanup_free_ char *p = NULL;
 
+        if (!path[0])
+                return -ENOENT;
+        p = strdup(path);
         if (!p)
                 return -ENOMEM;
         for (char *c = p + 1; *c; c++) {

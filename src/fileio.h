@@ -4,7 +4,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Read a whole file, NUL-terminated; more than max bytes is -EFBIG. */
+/* Read a whole regular file, NUL-terminated; more than max bytes is -EFBIG,
+ * anything but a regular file -EISDIR or -EBADFD. */
 int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len);
 int read_full_fd(int fd, size_t max, char **ret, size_t *ret_len);
 /* Write dirfd/name atomically: a temporary file beside it, fsync, rename. */

@@ -62,14 +62,31 @@ static void write_file_line(LogLevel level, const char *msg) {
         }
 }
 
+/* Messages carry values from configs and command lines: a newline in one
+ * must not start a line of its own (which a reader would take for another
+ * message), so control characters are written as escapes. */
+static void escape_controls(const char *in, char *out, size_t size) {
+        size_t n = 0;
+
+        for (const unsigned char *c = (const unsigned char *) in; *c && n + 5 < size; c++)
+                if (*c == '\n')
+                        n += snprintf(out + n, size - n, "\\n");
+                else if (*c < 0x20 || *c == 0x7f)
+                        n += snprintf(out + n, size - n, "\\x%02x", *c);
+                else
+                        out[n++] = (char) *c;
+        out[n] = '\0';
+}
+
 void log_msg(LogLevel level, const char *fmt, ...) {
         int saved = errno;
-        char msg[4096];
+        char raw[4096], msg[4096];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof msg, fmt, ap);
+        vsnprintf(raw, sizeof raw, fmt, ap);
         va_end(ap);
+        escape_controls(raw, msg, sizeof msg);
 
         if (log_fd >= 0)
                 write_file_line(level, msg);

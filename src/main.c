@@ -35,7 +35,7 @@ typedef struct Command {
 static const Command *find_command(const char *name);
 
 static void print_version(void) {
-        printf("runsd version %s\nspec: %s\n+SYSTEMD +CAP +SECCOMP\n", PACKAGE_VERSION, OCI_VERSION);
+        printf("runsd version %s\nspec: %s\n+SYSTEMD +CAP\n", PACKAGE_VERSION, OCI_VERSION);
 }
 
 static void print_command_help(const Command *c) {
@@ -49,8 +49,21 @@ enum { OPT_HELP = 'h', OPT_VERSION = 0x100 };
         { "help", no_argument, NULL, OPT_HELP }, \
         { "version", no_argument, NULL, OPT_VERSION }
 
+/* The option getopt_long() just refused (opterr is off: one message, ours). */
+static const char *bad_option(char **argv) {
+        static char short_opt[3];
+
+        if (optind > 0 && strncmp(argv[optind - 1], "--", 2) == 0)
+                return argv[optind - 1];
+        if (optopt > 0 && optopt < 256) {
+                snprintf(short_opt, sizeof short_opt, "-%c", optopt);
+                return short_opt;
+        }
+        return argv[optind - 1];
+}
+
 /* Handle what every command takes; returns 1 if the command is done. */
-static int common_option(const Command *c, int opt) {
+static int common_option(const Command *c, int opt, char **argv) {
         switch (opt) {
         case OPT_HELP:
                 print_command_help(c);
@@ -58,8 +71,12 @@ static int common_option(const Command *c, int opt) {
         case OPT_VERSION:
                 print_version();
                 return 1;
+        case ':':
+                return error_set(-EINVAL, "%s: option '%s' needs a value; see 'runsd %s --help'",
+                                 c->name, bad_option(argv), c->name);
         default:
-                return error_set(-EINVAL, "%s: invalid option; see 'runsd %s --help'", c->name, c->name);
+                return error_set(-EINVAL, "%s: unknown option '%s'; see 'runsd %s --help'",
+                                 c->name, bad_option(argv), c->name);
         }
 }
 
@@ -86,7 +103,7 @@ static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) 
         bool detach = false;
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "b:p:dh", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":b:p:dh", options, NULL)) >= 0)
                 switch (opt) {
                 case 'b':
                         o.bundle = optarg;
@@ -96,14 +113,14 @@ static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) 
                         break;
                 case 'd':
                         if (!run)
-                                return common_option(c, '?');
+                                return common_option(c, '?', argv);
                         detach = true;
                         break;
                 case 'k':
                         /* runsd never makes a session keyring; nothing to do. */
                         break;
                 default:
-                        r = common_option(c, opt);
+                        r = common_option(c, opt, argv);
                         return r < 0 ? r : 0;
                 }
         r = want_args(c, argc, argv, 1, 1);
@@ -128,8 +145,8 @@ static int parse_id_only(const Command *c, int argc, char **argv, const char **r
         static const struct option options[] = { COMMON_LONG_OPTIONS, {} };
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "h", options, NULL)) >= 0) {
-                r = common_option(c, opt);
+        while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0) {
+                r = common_option(c, opt, argv);
                 if (r != 0)
                         return r;
         }
@@ -184,10 +201,10 @@ static int cmd_kill(const Globals *g, int argc, char **argv) {
         bool all = false;
         int opt, r, sig = SIGTERM;
 
-        while ((opt = getopt_long(argc, argv, "ah", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":ah", options, NULL)) >= 0)
                 if (opt == 'a')
                         all = true;
-                else if ((r = common_option(c, opt)) != 0)
+                else if ((r = common_option(c, opt, argv)) != 0)
                         return r < 0 ? r : 0;
         r = want_args(c, argc, argv, 1, 2);
         if (r < 0)
@@ -210,10 +227,10 @@ static int cmd_delete(const Globals *g, int argc, char **argv) {
         bool force = false;
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "fh", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":fh", options, NULL)) >= 0)
                 if (opt == 'f')
                         force = true;
-                else if ((r = common_option(c, opt)) != 0)
+                else if ((r = common_option(c, opt, argv)) != 0)
                         return r < 0 ? r : 0;
         r = want_args(c, argc, argv, 1, 1);
         if (r < 0)
@@ -252,12 +269,12 @@ static int cmd_list(const Globals *g, int argc, char **argv) {
         size_t n;
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "f:qh", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":f:qh", options, NULL)) >= 0)
                 if (opt == 'f')
                         format = optarg;
                 else if (opt == 'q')
                         quiet = true;
-                else if ((r = common_option(c, opt)) != 0)
+                else if ((r = common_option(c, opt, argv)) != 0)
                         return r < 0 ? r : 0;
         if (!streq(format, "table") && !streq(format, "json"))
                 return error_set(-EINVAL, "list: --format must be table or json, not \"%s\"", format);
@@ -296,10 +313,10 @@ static int cmd_spec(const Globals *g, int argc, char **argv) {
         const char *bundle = ".";
         int opt, r;
 
-        while ((opt = getopt_long(argc, argv, "b:h", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, ":b:h", options, NULL)) >= 0)
                 if (opt == 'b')
                         bundle = optarg;
-                else if ((r = common_option(c, opt)) != 0)
+                else if ((r = common_option(c, opt, argv)) != 0)
                         return r < 0 ? r : 0;
         r = want_args(c, argc, argv, 0, 0);
         if (r < 0)
@@ -397,8 +414,10 @@ int main(int argc, char **argv) {
         bool debug = false;
         int opt, r;
 
+        /* Errors are ours to report, once. */
+        opterr = 0;
         /* "+": stop at the command; its options are its own. */
-        while ((opt = getopt_long(argc, argv, "+hv", options, NULL)) >= 0)
+        while ((opt = getopt_long(argc, argv, "+:hv", options, NULL)) >= 0)
                 switch (opt) {
                 case OPT_ROOT:
                         free(root);
@@ -422,7 +441,8 @@ int main(int argc, char **argv) {
                         print_version();
                         return 0;
                 default:
-                        fprintf(stderr, "runsd: see 'runsd --help'\n");
+                        log_error("%s option '%s'; see 'runsd --help'",
+                                  opt == ':' ? "a value is missing for the" : "unknown global", bad_option(argv));
                         return 2;
                 }
 
@@ -434,6 +454,10 @@ int main(int argc, char **argv) {
         if (r < 0) {
                 fprintf(stderr, "runsd: --log %s: %s\n", log_path, strerror(-r));
                 return 1;
+        }
+        if (root && !root[0]) {
+                log_error("--root must not be empty");
+                return 2;
         }
         if (!root)
                 root = default_root();

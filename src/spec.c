@@ -903,6 +903,10 @@ int spec_load(const char *bundle, Spec **ret) {
                 return -ENOMEM;
         /* A config larger than this is not a config. */
         r = read_full_file(path, 16 * 1024 * 1024, &text, &len);
+        if (r == -EBADFD)
+                return error_set(r, "%s: not a regular file", path);
+        if (r == -EFBIG)
+                return error_set(r, "%s: larger than 16 MiB", path);
         if (r < 0)
                 return error_set(r, "%s: %m", path);
         return spec_parse(text, len, path, abs, ret);

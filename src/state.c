@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -82,7 +83,7 @@ static int open_root(const char *root, bool create) {
         }
         fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
-                return -errno;
+                return errno == ENOENT ? -ENOENT : error_set(-errno, "state root %s: %m", root);
         return fd;
 }
 
@@ -183,6 +184,49 @@ int state_dir_remove(StateDir *d) {
         return 0;
 }
 
+#define CREATING_PREFIX ".creating-"
+
+/* A create that died before its rename left its private directory.  One
+ * whose creator (named in it) is gone and whose lock is free is nobody's;
+ * the pid check keeps us off one whose creator has made it but not yet
+ * locked it. */
+static void remove_abandoned_at(int root_fd) {
+        _cleanup_closedir_ DIR *dir = NULL;
+        struct dirent *de;
+        int dfd;
+
+        dfd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (dfd < 0)
+                return;
+        dir = fdopendir(dfd);
+        if (!dir) {
+                close(dfd);
+                return;
+        }
+        while ((de = readdir(dir))) {
+                _cleanup_close_ int fd = -1;
+                pid_t pid;
+
+                if (strncmp(de->d_name, CREATING_PREFIX, strlen(CREATING_PREFIX)) != 0)
+                        continue;
+                pid = atoi(de->d_name + strlen(CREATING_PREFIX));
+                if (pid <= 0 || kill(pid, 0) == 0 || errno != ESRCH)
+                        continue;
+                fd = openat(root_fd, de->d_name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+                if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
+                        continue;
+                if (remove_dir_contents(fd) == 0)
+                        (void) unlinkat(root_fd, de->d_name, AT_REMOVEDIR);
+        }
+}
+
+void state_remove_abandoned(const char *root) {
+        _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+        if (fd >= 0)
+                remove_abandoned_at(fd);
+}
+
 int state_dir_create(const char *root, const char *id, const ContainerState *s, StateDir *ret) {
         StateDir d = STATE_DIR_NULL;
         char tmp[64];
@@ -191,12 +235,13 @@ int state_dir_create(const char *root, const char *id, const ContainerState *s, 
         r = state_dir_begin(&d, root, id, true);
         if (r < 0)
                 goto fail;
+        remove_abandoned_at(d.root_fd);
 
         /* Build the directory under a private name, locked and holding its
          * state, then give it the id's name: the rename is the moment the
          * container exists, and with RENAME_NOREPLACE only one creator wins. */
         for (unsigned attempt = 0;; attempt++) {
-                snprintf(tmp, sizeof tmp, ".creating-%d-%u", getpid(), attempt);
+                snprintf(tmp, sizeof tmp, CREATING_PREFIX "%d-%u", getpid(), attempt);
                 /* 0711: the init, as the container's user, opens exec.fifo in it */
                 if (mkdirat(d.root_fd, tmp, 0711) == 0)
                         break;

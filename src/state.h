@@ -65,6 +65,9 @@ int container_id_validate(const char *id);
 /* Create <root>/<id> holding state s, locked; exactly one of concurrent
  * creators of one id wins, the others get -EEXIST. */
 int state_dir_create(const char *root, const char *id, const ContainerState *s, StateDir *ret);
+/* Remove what creates that died before their container existed left under
+ * root (state_dir_create() does this too). */
+void state_remove_abandoned(const char *root);
 /* Open <root>/<id>; lock_op LOCK_EX, LOCK_SH or 0.  -ENOENT if absent. */
 int state_dir_open(const char *root, const char *id, int lock_op, StateDir *ret);
 /* flock() it, then check it was not deleted meanwhile (-ENOENT); LOCK_UN unlocks. */

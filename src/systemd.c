@@ -202,19 +202,20 @@ int systemd_start_scope(sd_bus *bus, const UnitSpec *u, pid_t pid) {
         return job_wait_run(bus, &w, reply, "start unit", u->name);
 }
 
-int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret) {
+int systemd_unit_property(sd_bus *bus, const char *unit, const char *property, char **ret) {
         _cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_free_ char *path = NULL;
         int r;
 
         /* Asking the unit's object path directly loads it on demand, so an
-         * unknown unit answers "inactive": one round trip, not GetUnit + Get. */
+         * unknown unit answers too ("inactive", ""): one round trip, not
+         * GetUnit + Get. */
         r = sd_bus_path_encode(SYSTEMD_PATH "/unit", unit, &path);
         if (r < 0)
                 return r;
-        r = sd_bus_get_property_string(bus, SYSTEMD_DEST, path, "org.freedesktop.systemd1.Unit", "ActiveState", &e, ret);
+        r = sd_bus_get_property_string(bus, SYSTEMD_DEST, path, "org.freedesktop.systemd1.Unit", property, &e, ret);
         if (r < 0)
-                return bus_error(r, &e, "read ActiveState of", unit);
+                return bus_error(r, &e, "read the unit property", property);
         return 0;
 }
 

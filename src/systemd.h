@@ -18,8 +18,9 @@ typedef struct UnitSpec {
 
 /* StartTransientUnit for a scope holding pid, then wait for its job. */
 int systemd_start_scope(sd_bus *bus, const UnitSpec *u, pid_t pid);
-/* ActiveState of a unit; "inactive" for one systemd does not know. */
-int systemd_unit_active_state(sd_bus *bus, const char *unit, char **ret);
+/* A string property of a unit (org.freedesktop.systemd1.Unit), such as
+ * ActiveState ("inactive" for a unit systemd does not know) or Description. */
+int systemd_unit_property(sd_bus *bus, const char *unit, const char *property, char **ret);
 /* Signal every process of the unit (KillUnit, who=all). */
 int systemd_kill_unit(sd_bus *bus, const char *unit, int sig);
 /* StopUnit and wait for the job, then ResetFailedUnit: afterwards systemd
