@@ -263,6 +263,22 @@ static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState
         return 0;
 }
 
+/* A create failed with r after its state directory existed: remove what it
+ * made, reap its init, and return r with r's message, not the cleanup's. */
+static int undo_create(sd_bus *bus, StateDir *d, ContainerState *s, bool unit_ours, PidRef *init, int r) {
+        char first[4096];
+        int k;
+
+        snprintf(first, sizeof first, "%s", error_message(r));
+        k = container_destroy(bus, d, s, unit_ours);
+        if (k < 0)
+                log_warning("cleaning up container %s: %s", s->id, error_message(k));
+        if (init->fd >= 0)
+                (void) pidref_reap(init);
+        pidref_done(init);
+        return error_set(r, "%s", first);
+}
+
 /* Connects to systemd into *bus once the input is known to be good, so bad
  * input is reported as such wherever runsd runs. */
 static int create_locked(sd_bus **bus, const char *root, const char *id, const CreateOptions *o,
@@ -321,21 +337,7 @@ static int create_locked(sd_bus **bus, const char *root, const char *id, const C
         return 0;
 
 fail:
-        /* Keep the first error's message, not the cleanup's. */
-        {
-                char first[4096];
-                int k;
-
-                snprintf(first, sizeof first, "%s", error_message(r));
-                k = container_destroy(*bus, &d, s, unit_started);
-                if (k < 0)
-                        log_warning("cleaning up container %s: %s", id, error_message(k));
-                error_set(r, "%s", first);
-        }
-        if (init.fd >= 0)
-                (void) pidref_reap(&init);
-        pidref_done(&init);
-        return r;
+        return undo_create(*bus, &d, s, unit_started, &init, r);
 }
 
 int container_create(const char *root, const char *id, const CreateOptions *o) {
@@ -494,15 +496,8 @@ int container_run(const char *root, const char *id, const CreateOptions *o, bool
         if (r < 0)
                 return r;
         r = start_locked(bus, &d, s);
-        if (r < 0) {
-                char first[4096];
-
-                snprintf(first, sizeof first, "%s", error_message(r));
-                (void) container_destroy(bus, &d, s, true);
-                (void) pidref_reap(&init);
-                pidref_done(&init);
-                return error_set(r, "%s", first);
-        }
+        if (r < 0)
+                return undo_create(bus, &d, s, true, &init, r);
         if (detach) {
                 pidref_done(&init);
                 return 0;
