@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include "cgroup.h"
 #include "config.h"
 #include "container.h"
 #include "error.h"
@@ -119,6 +120,7 @@ static int container_destroy(sd_bus *bus, StateDir *d, const ContainerState *s, 
                 r = systemd_stop_unit(bus, s->unit);
                 if (r < 0)
                         return r;
+                cgroup_remove(s->cgroup);
         }
         return state_dir_remove(d);
 }
@@ -245,6 +247,8 @@ static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState
          * failed, its own message says more than what it made fail here. */
         r = systemd_start_scope(bus, &(UnitSpec) { .name = s->unit, .slice = slice, .description = description }, pid);
         *ret_unit_started = r >= 0;
+        if (r >= 0)
+                r = cgroup_follow_unit(pid, &s->cgroup);
         if (r >= 0) {
                 r = sync_send(parent_fd, SYNC_CGROUP_READY, NULL);
                 if (r < 0)

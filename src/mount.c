@@ -10,6 +10,7 @@
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
 
+#include "cgroup.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
@@ -146,12 +147,6 @@ static int mount_bind(int rootfd, const SpecMount *m) {
         return 0;
 }
 
-static bool host_cgroup_is_unified(void) {
-        struct statfs fs;
-
-        return statfs("/sys/fs/cgroup", &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
-}
-
 /* The path of this process's cgroup in the hierarchy named by controllers
  * ("" for cgroup v2), from /proc/self/cgroup. */
 static int own_cgroup_path(const char *controllers, char **ret) {
@@ -208,10 +203,21 @@ static int mount_cgroup_hierarchy(int rootfd, const SpecMount *m, const char *na
         return remount_bind(rootfd, dest, (m->flags & BIND_REMOUNT_FLAGS) | MS_RDONLY);
 }
 
+typedef struct CgroupMount {
+        int rootfd;
+        const SpecMount *m;
+        bool cgroupns;
+} CgroupMount;
+
+static int mount_hierarchy_of_host(const CgroupHierarchy *h, void *userdata) {
+        const CgroupMount *c = userdata;
+
+        return mount_cgroup_hierarchy(c->rootfd, c->m, h->name, h->v2 ? "cgroup2" : "cgroup",
+                                      h->controllers, h->mountpoint, c->cgroupns);
+}
+
 static int mount_cgroup_v1(int rootfd, const SpecMount *m, bool cgroupns) {
-        _cleanup_fclose_ FILE *f = NULL;
         _cleanup_close_ int fd = -1;
-        char line[4096];
         int r;
 
         /* A tmpfs to hold one directory per hierarchy, as on the host. */
@@ -222,55 +228,10 @@ static int mount_cgroup_v1(int rootfd, const SpecMount *m, bool cgroupns) {
                         "mode=755", m->destination);
         if (r < 0)
                 return r;
-
-        f = fopen("/proc/self/mountinfo", "re");
-        if (!f)
-                return -errno;
-        while (fgets(line, sizeof line, f)) {
-                _cleanup_free_ char *dest = NULL;
-                _cleanup_close_ int exists = -1;
-                char mnt[1024], fstype[64], source[256], opts[1024], *sep, *base, *controllers = NULL;
-
-                /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE SOURCE SUPEROPTS" */
-                sep = strstr(line, " - ");
-                if (!sep || sscanf(sep + 3, "%63s %255s %1023s", fstype, source, opts) != 3 ||
-                    sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
-                        continue;
-                if (strncmp(mnt, "/sys/fs/cgroup/", 15) != 0 || strchr(mnt + 15, '/'))
-                        continue;
-                base = mnt + 15;
-                /* A hierarchy mounted twice (systemd stacks its own
-                 * /sys/fs/cgroup over an existing one) is mounted once: its
-                 * directory in our fresh tmpfs exists already. */
-                dest = path_join(m->destination, base);
-                if (!dest)
-                        return -ENOMEM;
-                exists = openat2_in_root(rootfd, dest, O_PATH);
-                if (exists >= 0)
-                        continue;
-                if (streq(fstype, "cgroup2")) {
-                        r = mount_cgroup_hierarchy(rootfd, m, base, "cgroup2", NULL, mnt, cgroupns);
-                } else if (streq(fstype, "cgroup")) {
-                        /* super options: "rw,cpu,cpuacct" or "rw,name=systemd"; keep the controllers */
-                        char *o, *save = NULL;
-                        size_t len = 0;
-
-                        controllers = calloc(1, strlen(opts) + 1);
-                        if (!controllers)
-                                return -ENOMEM;
-                        for (o = strtok_r(opts, ",", &save); o; o = strtok_r(NULL, ",", &save)) {
-                                if (streq(o, "rw") || streq(o, "ro") || strncmp(o, "release_agent=", 14) == 0 ||
-                                    streq(o, "clone_children") || streq(o, "noprefix") || streq(o, "xattr"))
-                                        continue;
-                                len += sprintf(controllers + len, "%s%s", len ? "," : "", o);
-                        }
-                        r = mount_cgroup_hierarchy(rootfd, m, base, "cgroup", controllers, mnt, cgroupns);
-                        free(controllers);
-                } else
-                        continue;
-                if (r < 0)
-                        return r;
-        }
+        r = cgroup_hierarchies_foreach(mount_hierarchy_of_host,
+                                       &(CgroupMount) { .rootfd = rootfd, .m = m, .cgroupns = cgroupns });
+        if (r < 0)
+                return r;
         /* The hierarchies are read-only each; now the tmpfs that holds them. */
         if (m->readonly)
                 return remount_bind(rootfd, m->destination, MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_RDONLY);
@@ -278,7 +239,7 @@ static int mount_cgroup_v1(int rootfd, const SpecMount *m, bool cgroupns) {
 }
 
 static int mount_cgroup(int rootfd, const SpecMount *m, bool cgroupns) {
-        if (streq(m->type, "cgroup2") || host_cgroup_is_unified())
+        if (streq(m->type, "cgroup2") || cgroup_is_unified())
                 return mount_cgroup_hierarchy(rootfd, m, NULL, "cgroup2", NULL, "/sys/fs/cgroup", cgroupns);
         return mount_cgroup_v1(rootfd, m, cgroupns);
 }

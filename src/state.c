@@ -43,6 +43,7 @@ ContainerState *container_state_free(ContainerState *s) {
         free(s->created);
         free(s->owner);
         free(s->unit);
+        free(s->cgroup);
         strv_free(s->annotations);
         free(s);
         return NULL;
@@ -303,6 +304,8 @@ json_t *state_to_json(const ContainerState *s, ContainerStatus status, bool inte
                 return NULL;
         if (internal && json_object_set_new(o, "initStartTime", json_integer((json_int_t) s->pid_start_time)) < 0)
                 return NULL;
+        if (internal && s->cgroup && json_object_set_new(o, "cgroupPath", json_string(s->cgroup)) < 0)
+                return NULL;
         return TAKE_PTR(o);
 }
 
@@ -355,7 +358,8 @@ int state_parse(const char *text, size_t len, ContainerState **ret) {
             (r = dup_string(o, "rootfs", false, &s->rootfs)) < 0 ||
             (r = dup_string(o, "created", false, &s->created)) < 0 ||
             (r = dup_string(o, "owner", false, &s->owner)) < 0 ||
-            (r = dup_string(o, "systemd-unit", true, &s->unit)) < 0)
+            (r = dup_string(o, "systemd-unit", true, &s->unit)) < 0 ||
+            (r = dup_string(o, "cgroupPath", false, &s->cgroup)) < 0)
                 return r;
         r = container_status_from_string(status);
         if (r < 0)

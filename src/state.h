@@ -34,6 +34,7 @@ typedef struct ContainerState {
         char *created;          /* RFC 3339 */
         char *owner;
         char *unit;             /* the systemd unit holding the container */
+        char *cgroup;           /* its cgroup, on v1 where runsd made it in some hierarchies; else NULL */
         pid_t pid;              /* the init, as seen from runsd's pid namespace */
         uint64_t pid_start_time;  /* /proc/PID/stat field 22, so a recycled pid is told apart */
         ContainerStatus status; /* as recorded; the live status is derived (container.c) */

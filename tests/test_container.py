@@ -191,3 +191,34 @@ def test_readonly_paths(host, runsd, bundle, cid):
     for path in ro:
         assert path in m, f"{path} is not a mount of its own"
         assert "ro" in m[path][1:], f"{path}: {m[path]}"
+
+
+def test_cgroup_namespace_shows_only_its_own_cgroup(host, runsd, bundle, cid):
+    # In every hierarchy the container is at the root of its cgroup
+    # namespace, and its cgroup mount shows its own cgroup, nothing above or
+    # beside it (on v1 this needs the init in its unit's cgroup everywhere).
+    # A cgroup of someone else's in every hierarchy, which must not show:
+    sibling = f"runsd-test-sibling-{cid}"
+    hierarchies = host.run(["sh", "-c", "if [ -f /sys/fs/cgroup/cgroup.procs ]; then echo /sys/fs/cgroup/; "
+                            "else for d in /sys/fs/cgroup/*/; do [ -f $d/cgroup.procs ] && echo $d; done; fi; "
+                            "true"]).stdout.split()
+    assert hierarchies
+    for h in hierarchies:
+        assert host.run(["mkdir", f"{h}{sibling}"]).returncode == 0
+
+    def edit(cfg):
+        cfg["linux"]["namespaces"].append({"type": "cgroup"})
+        cfg["mounts"].append({"destination": "/sys/fs/cgroup", "type": "cgroup", "source": "cgroup",
+                              "options": ["nosuid", "noexec", "nodev", "ro"]})
+    try:
+        out = run_in(runsd, bundle, cid, "cat /proc/self/cgroup; echo --; "
+                     "find /sys/fs/cgroup -mindepth 1 -maxdepth 2", edit=edit)
+    finally:
+        for h in hierarchies:
+            host.run(["rmdir", f"{h}{sibling}"])
+    own, dirs = out.split("--\n")
+    # (lines of hierarchies the host has not mounted show "/" too)
+    assert own.split() and all(line.endswith(":/") for line in own.split()), own
+    assert dirs.split(), "nothing under the container's /sys/fs/cgroup"
+    seen = [d for d in dirs.split() if sibling in d]
+    assert not seen, f"another cgroup is visible in the container: {seen}"

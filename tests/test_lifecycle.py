@@ -155,6 +155,29 @@ def test_create_start_kill_delete(host, runsd, bundle, cid, tmp_path, nothing_le
     assert runsd.run("state", cid).returncode == 1
 
 
+def test_init_is_in_its_units_cgroup_in_every_hierarchy(host, runsd, bundle, cid, nothing_left):
+    # systemd moves a scope's processes only in the hierarchies it manages;
+    # on v1 runsd follows the unit into the others (cpuset, cpuacct, blkio,
+    # freezer), so the container's cgroup is its own in every hierarchy.
+    bundle.configure(args=["sleep", "1000"])
+    create(runsd, bundle, cid)
+    pid = runsd.state(cid)["pid"]
+    cgroup = unit_prop(host, unit_of(cid), "ControlGroup")
+    hierarchies = host.run(["sh", "-c", "if [ -f /sys/fs/cgroup/cgroup.procs ]; then echo /sys/fs/cgroup/; "
+                            "else for d in /sys/fs/cgroup/*/; do [ -f $d/cgroup.procs ] && echo $d; done; fi; "
+                            "true"]).stdout.split()
+    assert hierarchies
+    dirs = [h.rstrip("/") + cgroup for h in hierarchies]
+    for d in dirs:
+        procs = host.run(["cat", f"{d}/cgroup.procs"]).stdout.split()
+        assert str(pid) in procs, f"init {pid} is not in {d}"
+
+    runsd.ok("delete", cid)
+    nothing_left(cid)
+    left = [d for d in dirs if host.run(["test", "-e", d]).returncode == 0]
+    assert not left, f"cgroups left after delete: {left}"
+
+
 def test_state_fields(runsd, bundle, cid):
     annotations = {"org.example.test": "yes", "org.example.empty": ""}
     bundle.configure(annotations=annotations)

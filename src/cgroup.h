@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+/* What runsd does on cgroupfs itself: systemd does the rest. */
+
+/* cgroup v2 alone, mounted at /sys/fs/cgroup. */
+bool cgroup_is_unified(void);
+
+typedef struct CgroupHierarchy {
+        const char *mountpoint; /* /sys/fs/cgroup/NAME */
+        const char *name;       /* NAME */
+        bool v2;
+        const char *controllers;/* "cpu", "cpu,cpuacct", "name=systemd"; "" for v2 */
+} CgroupHierarchy;
+
+/* Call fn for each hierarchy mounted at /sys/fs/cgroup/NAME (a v1 or hybrid
+ * layout), once each: one mounted twice, as when systemd stacks its own
+ * /sys/fs/cgroup over an existing one, is listed once.  fn < 0 stops. */
+typedef int (*CgroupHierarchyFn)(const CgroupHierarchy *h, void *userdata);
+int cgroup_hierarchies_foreach(CgroupHierarchyFn fn, void *userdata);
+
+/* On cgroup v1 systemd moves a scope's processes only in the hierarchies it
+ * manages (not cpuset, cpuacct, blkio or freezer on systemd 252); move pid
+ * into its unit's cgroup, the one it has in name=systemd, in all the
+ * others too, as crun and runc do.  *ret_path is that cgroup, NULL on a
+ * unified layout. */
+int cgroup_follow_unit(pid_t pid, char **ret_path);
+/* Remove path from the hierarchies systemd does not manage (what
+ * cgroup_follow_unit() made); it must be empty. */
+void cgroup_remove(const char *path);
