@@ -94,6 +94,24 @@ static const char *path_in(const char *proc_cgroup, const char *controllers, cha
         return NULL;
 }
 
+int cgroup_path_of(pid_t pid, const char *controllers, char **ret) {
+        _cleanup_free_ char *text = NULL;
+        char proc[64], buf[4096];
+        int r;
+
+        if (pid == 0)
+                snprintf(proc, sizeof proc, "/proc/self/cgroup");
+        else
+                snprintf(proc, sizeof proc, "/proc/%d/cgroup", pid);
+        r = read_full_file(proc, 1 << 20, &text, NULL);
+        if (r < 0)
+                return r;
+        if (!path_in(text, controllers, buf, sizeof buf))
+                return -ENOENT;
+        *ret = strdup(buf);
+        return *ret ? 0 : -ENOMEM;
+}
+
 static int copy_file(const char *from_dir, const char *to_dir, const char *name) {
         _cleanup_free_ char *from = path_join(from_dir, name), *to = path_join(to_dir, name), *text = NULL;
         _cleanup_close_ int fd = -1;

@@ -22,6 +22,10 @@ typedef struct CgroupHierarchy {
 typedef int (*CgroupHierarchyFn)(const CgroupHierarchy *h, void *userdata);
 int cgroup_hierarchies_foreach(CgroupHierarchyFn fn, void *userdata);
 
+/* The cgroup of pid (0: ourselves) in the hierarchy with these controllers
+ * ("" for v2), from /proc/PID/cgroup; -ENOENT if it has none there. */
+int cgroup_path_of(pid_t pid, const char *controllers, char **ret);
+
 /* On cgroup v1 systemd moves a scope's processes only in the hierarchies it
  * manages (not cpuset, cpuacct, blkio or freezer on systemd 252); move pid
  * into its unit's cgroup, the one it has in name=systemd, in all the

@@ -12,7 +12,6 @@
 
 #include "cgroup.h"
 #include "error.h"
-#include "fileio.h"
 #include "log.h"
 #include "mount.h"
 #include "path.h"
@@ -147,30 +146,6 @@ static int mount_bind(int rootfd, const SpecMount *m) {
         return 0;
 }
 
-/* The path of this process's cgroup in the hierarchy named by controllers
- * ("" for cgroup v2), from /proc/self/cgroup. */
-static int own_cgroup_path(const char *controllers, char **ret) {
-        _cleanup_free_ char *text = NULL;
-        char *line, *save = NULL;
-        int r;
-
-        r = read_full_file("/proc/self/cgroup", 1 << 20, &text, NULL);
-        if (r < 0)
-                return r;
-        for (line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-
-                if (!c2)
-                        continue;
-                *c2 = '\0';
-                if (streq(c1 + 1, controllers)) {
-                        *ret = strdup(c2 + 1);
-                        return *ret ? 0 : -ENOMEM;
-                }
-        }
-        return -ENOENT;
-}
-
 /* One hierarchy of the host under the container's cgroup mount: with a
  * cgroup namespace a fresh mount shows the namespace's root, which is the
  * container's own cgroup; without one, bind the container's own cgroup. */
@@ -190,7 +165,7 @@ static int mount_cgroup_hierarchy(int rootfd, const SpecMount *m, const char *na
                 r = mount_on_fd(type, fd, type, m->flags & ~MS_RDONLY,
                                 streq(type, "cgroup") ? controllers : NULL, dest);
         else {
-                r = own_cgroup_path(streq(type, "cgroup2") ? "" : controllers, &own);
+                r = cgroup_path_of(0, streq(type, "cgroup2") ? "" : controllers, &own);
                 if (r < 0)
                         return error_set(r, "find the cgroup of the container in %s: %m", host_mnt);
                 src = path_join(host_mnt, own);

@@ -154,19 +154,26 @@ bool state_dir_is_locked(const StateDir *d) {
         return flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK;
 }
 
-static int remove_dir_contents(int fd) {
-        _cleanup_closedir_ DIR *dir = NULL;
-        struct dirent *de;
-        int dfd, r = 0;
+/* A directory stream of the directory fd, which stays ours to close. */
+static DIR *opendir_fd(int fd) {
+        int dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+        DIR *dir;
 
-        dfd = fcntl(fd, F_DUPFD_CLOEXEC, 3);
         if (dfd < 0)
-                return -errno;
+                return NULL;
         dir = fdopendir(dfd);
-        if (!dir) {
-                close(dfd);
+        if (!dir)
+                closep(&dfd);
+        return dir;
+}
+
+static int remove_dir_contents(int fd) {
+        _cleanup_closedir_ DIR *dir = opendir_fd(fd);
+        struct dirent *de;
+        int r = 0;
+
+        if (!dir)
                 return -errno;
-        }
         while ((de = readdir(dir)))
                 if (!streq(de->d_name, ".") && !streq(de->d_name, "..") &&
                     unlinkat(fd, de->d_name, 0) < 0 && errno != ENOENT)
@@ -192,18 +199,11 @@ int state_dir_remove(StateDir *d) {
  * the pid check keeps us off one whose creator has made it but not yet
  * locked it. */
 static void remove_abandoned_at(int root_fd) {
-        _cleanup_closedir_ DIR *dir = NULL;
+        _cleanup_closedir_ DIR *dir = opendir_fd(root_fd);
         struct dirent *de;
-        int dfd;
 
-        dfd = openat(root_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-        if (dfd < 0)
+        if (!dir)
                 return;
-        dir = fdopendir(dfd);
-        if (!dir) {
-                close(dfd);
-                return;
-        }
         while ((de = readdir(dir))) {
                 _cleanup_close_ int fd = -1;
                 pid_t pid;

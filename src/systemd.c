@@ -214,8 +214,12 @@ int systemd_unit_property(sd_bus *bus, const char *unit, const char *property, c
         if (r < 0)
                 return r;
         r = sd_bus_get_property_string(bus, SYSTEMD_DEST, path, "org.freedesktop.systemd1.Unit", property, &e, ret);
-        if (r < 0)
-                return bus_error(r, &e, "read the unit property", property);
+        if (r < 0) {
+                char what[128];
+
+                snprintf(what, sizeof what, "read %s of", property);
+                return bus_error(r, &e, what, unit);
+        }
         return 0;
 }
 
