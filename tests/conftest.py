@@ -72,17 +72,51 @@ def pytest_configure(config):
         signal.signal(signal.SIGHUP, interrupted)
 
 
+LAYOUTS = testhost.MODES
+
+
+def pytest_generate_tests(metafunc):
+    # @pytest.mark.all_layouts (or a module's pytestmark): the test runs once
+    # in a test host of each cgroup layout, whatever RUNSD_TEST_HOST_MODE says
+    if metafunc.definition.get_closest_marker("all_layouts"):
+        metafunc.parametrize("layout", LAYOUTS, scope="session")
+
+
 @pytest.fixture(scope="session")
-def host():
-    """The systemd the tests use: a TestHost (or the machine, if it runs systemd)."""
+def _hosts():
+    """The test hosts of this session, one per cgroup layout, booted when a
+    test first needs that layout."""
     if os.geteuid() != 0:
         pytest.skip("runsd's tests need root (they boot systemd and create containers)")
-    mode = os.environ.get("RUNSD_TEST_HOST_MODE", "hybrid")
-    h = testhost.boot(f"runsd-t{os.getpid()}", mode)
+    hosts = {}
+
+    def get(mode):
+        if mode not in hosts:
+            suffix = "" if not hosts else f"-layout-{mode}"
+            hosts[mode] = testhost.boot(f"runsd-t{os.getpid()}{suffix}", mode)
+        return hosts[mode]
+
     try:
-        yield h
+        yield get
     finally:
-        h.down()
+        for h in hosts.values():
+            h.down()
+
+
+@pytest.fixture(scope="session")
+def layout(request):
+    """The cgroup layout of the test's host: the test's parameter under
+    all_layouts, else RUNSD_TEST_HOST_MODE (default hybrid)."""
+    return getattr(request, "param", None) or os.environ.get("RUNSD_TEST_HOST_MODE", "hybrid")
+
+
+@pytest.fixture(scope="session")
+def host(_hosts, layout):
+    """The systemd the tests use: a TestHost (or the machine, if it runs systemd)."""
+    h = _hosts(layout)
+    if h.mode != layout:
+        pytest.skip(f"the machine's systemd runs the {h.mode} cgroup layout, not {layout}")
+    return h
 
 
 def runsd_binary():

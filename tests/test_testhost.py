@@ -172,3 +172,12 @@ def test_command_line(host, testhost_only):
     _gone(rec)
     st = sh("status", name)
     assert st.returncode == 1 and "not up" in st.stderr
+
+
+@pytest.mark.all_layouts
+def test_all_layouts_marker_gives_a_host_of_each_layout(host, runsd, layout):
+    # what runsd's tests of systemd-native features rely on
+    assert host.mode == layout
+    fstype = host.run(["stat", "-fc", "%T", "/sys/fs/cgroup"]).stdout.strip()
+    assert fstype == ("cgroup2fs" if layout == "unified" else "tmpfs")
+    assert runsd.host is host
