@@ -72,7 +72,7 @@ int cgroup_hierarchies_foreach(CgroupHierarchyFn fn, void *userdata) {
                         .v2 = streq(fstype, "cgroup2"),
                         .controllers = controllers,
                 }, userdata);
-                if (r < 0)
+                if (r != 0)
                         return r;
         }
         return 0;
@@ -186,25 +186,23 @@ int cgroup_follow_unit(pid_t pid, char **ret_path) {
         _cleanup_free_ char *text = NULL;
         char proc[64], buf[4096];
         const char *unit_path;
+        bool unified;
         int r;
 
-        /* One hierarchy, systemd's: nothing to follow. */
-        if (cgroup_is_unified()) {
-                *ret_path = NULL;
-                return 0;
-        }
         snprintf(proc, sizeof proc, "/proc/%d/cgroup", pid);
         r = read_full_file(proc, 1 << 20, &text, NULL);
         if (r < 0)
                 return error_set(r, "read %s: %m", proc);
-        unit_path = path_in(text, "name=systemd", buf, sizeof buf);
-        if (!unit_path) {
-                *ret_path = NULL;
-                return 0;
+        /* One hierarchy, systemd's: nothing to follow. */
+        unified = cgroup_is_unified();
+        unit_path = path_in(text, unified ? "" : "name=systemd", buf, sizeof buf);
+        if (!unit_path)
+                return error_set(-ENOENT, "the container's init %d is in no cgroup of systemd's", pid);
+        if (!unified) {
+                r = cgroup_hierarchies_foreach(follow_one, &(Follow) { .pid = pid, .unit_path = unit_path, .proc_cgroup = text });
+                if (r < 0)
+                        return r;
         }
-        r = cgroup_hierarchies_foreach(follow_one, &(Follow) { .pid = pid, .unit_path = unit_path, .proc_cgroup = text });
-        if (r < 0)
-                return r;
         *ret_path = strdup(unit_path);
         return *ret_path ? 0 : -ENOMEM;
 }
@@ -223,4 +221,65 @@ static int remove_one(const CgroupHierarchy *h, void *userdata) {
 void cgroup_remove(const char *path) {
         if (path && !streq(path, "/") && path_is_normalized(path))
                 (void) cgroup_hierarchies_foreach(remove_one, (void *) path);
+}
+
+typedef struct Find {
+        const char *controller;
+        char *mountpoint;
+} Find;
+
+static int find_one(const CgroupHierarchy *h, void *userdata) {
+        Find *f = userdata;
+        size_t n = strlen(f->controller);
+
+        for (const char *c = h->controllers; c && *c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
+                if (strncmp(c, f->controller, n) == 0 && (c[n] == ',' || c[n] == '\0')) {
+                        f->mountpoint = strdup(h->mountpoint);
+                        return f->mountpoint ? 1 : -ENOMEM;
+                }
+        return 0;
+}
+
+int cgroup_attribute_path(const char *cgroup, const char *controller, const char *file, char **ret) {
+        _cleanup_free_ char *dir = NULL;
+        Find f = { .controller = controller };
+        int r;
+
+        if (cgroup_is_unified())
+                f.mountpoint = strdup(CGROUP_ROOT);
+        else {
+                r = cgroup_hierarchies_foreach(find_one, &f);
+                if (r < 0)
+                        return r;
+                if (!f.mountpoint)
+                        return -ENOENT;
+        }
+        if (!f.mountpoint)
+                return -ENOMEM;
+        dir = path_join(f.mountpoint, cgroup);
+        free(f.mountpoint);
+        if (!dir)
+                return -ENOMEM;
+        *ret = path_join(dir, file);
+        return *ret ? 0 : -ENOMEM;
+}
+
+int cgroup_write_attribute(const char *cgroup, const char *controller, const char *file, const char *value) {
+        _cleanup_free_ char *path = NULL;
+        _cleanup_close_ int fd = -1;
+        size_t len = strlen(value);
+        int r;
+
+        r = cgroup_attribute_path(cgroup, controller, file, &path);
+        if (r == -ENOENT)
+                return error_set(r, "cgroup %s: no %s hierarchy is mounted", cgroup, controller);
+        if (r < 0)
+                return r;
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return error_set(-errno, "%s: %m%s", path,
+                                 errno == ENOENT ? " (the kernel offers no such file to this cgroup)" : "");
+        if (write(fd, value, len) != (ssize_t) len)
+                return error_set(-errno, "write \"%s\" to %s: %m", value, path);
+        return 0;
 }

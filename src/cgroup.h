@@ -18,7 +18,7 @@ typedef struct CgroupHierarchy {
 
 /* Call fn for each hierarchy mounted at /sys/fs/cgroup/NAME (a v1 or hybrid
  * layout), once each: one mounted twice, as when systemd stacks its own
- * /sys/fs/cgroup over an existing one, is listed once.  fn < 0 stops. */
+ * /sys/fs/cgroup over an existing one, is listed once.  fn != 0 stops, and is returned. */
 typedef int (*CgroupHierarchyFn)(const CgroupHierarchy *h, void *userdata);
 int cgroup_hierarchies_foreach(CgroupHierarchyFn fn, void *userdata);
 
@@ -29,9 +29,15 @@ int cgroup_path_of(pid_t pid, const char *controllers, char **ret);
 /* On cgroup v1 systemd moves a scope's processes only in the hierarchies it
  * manages (not cpuset, cpuacct, blkio or freezer on systemd 252); move pid
  * into its unit's cgroup, the one it has in name=systemd, in all the
- * others too, as crun and runc do.  *ret_path is that cgroup, NULL on a
- * unified layout. */
+ * others too, as crun and runc do.  *ret_path is that cgroup (its path in
+ * every hierarchy). */
 int cgroup_follow_unit(pid_t pid, char **ret_path);
 /* Remove path from the hierarchies systemd does not manage (what
  * cgroup_follow_unit() made); it must be empty. */
 void cgroup_remove(const char *path);
+
+/* The file of a cgroup in the hierarchy of controller ("memory": on v1 its
+ * own hierarchy, on v2 the one); -ENOENT if no hierarchy has it. */
+int cgroup_attribute_path(const char *cgroup, const char *controller, const char *file, char **ret);
+/* Write value into that file, with an error naming it. */
+int cgroup_write_attribute(const char *cgroup, const char *controller, const char *file, const char *value);

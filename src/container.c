@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <poll.h>
 #include <sched.h>
@@ -20,6 +21,7 @@
 #include "log.h"
 #include "path.h"
 #include "pidref.h"
+#include "resources.h"
 #include "spec.h"
 #include "strv.h"
 #include "sync.h"
@@ -203,6 +205,38 @@ static int join_pid_namespace(const Spec *spec) {
         return 0;
 }
 
+/* Messages about linux.resources name the config's field. */
+static const char *resources_where(const Spec *spec, char *buf, size_t size) {
+        snprintf(buf, size, "%s: linux.resources.", spec->path);
+        return buf;
+}
+
+static int append_spec_properties(sd_bus_message *m, void *userdata) {
+        const Spec *spec = userdata;
+        int r;
+
+        if (spec->resources) {
+                r = resources_append_properties(m, spec->resources, cgroup_is_unified());
+                if (r < 0)
+                        return r;
+        }
+        /* Last: the user's word goes over runsd's defaults. */
+        return unit_properties_append(m, spec->unit_properties, spec->n_unit_properties);
+}
+
+/* The container's cgroup, once the unit has it: the init follows it into
+ * every hierarchy, then gets the limits systemd has no property for. */
+static int cgroup_setup(const Spec *spec, ContainerState *s) {
+        char where[PATH_MAX + 64];
+        int r;
+
+        r = cgroup_follow_unit(s->pid, &s->cgroup);
+        if (r < 0 || !spec->resources)
+                return r;
+        return resources_write_cgroup(spec->resources, cgroup_is_unified(), s->cgroup,
+                                      resources_where(spec, where, sizeof where));
+}
+
 /* Start the init, put it in its unit, and wait until it is blocked on the
  * exec FIFO.  On success the init is ours in *ret_init. */
 static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState *s, const char *slice,
@@ -245,10 +279,16 @@ static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState
                 return -ENOMEM;
         /* Meanwhile the init sets up what does not need its cgroup; if that
          * failed, its own message says more than what it made fail here. */
-        r = systemd_start_scope(bus, &(UnitSpec) { .name = s->unit, .slice = slice, .description = description }, pid);
+        r = systemd_start_scope(bus, &(UnitSpec) {
+                        .name = s->unit,
+                        .slice = slice,
+                        .description = description,
+                        .properties = append_spec_properties,
+                        .userdata = (void *) spec,
+                }, pid);
         *ret_unit_started = r >= 0;
         if (r >= 0)
-                r = cgroup_follow_unit(pid, &s->cgroup);
+                r = cgroup_setup(spec, s);
         if (r >= 0) {
                 r = sync_send(parent_fd, SYNC_CGROUP_READY, NULL);
                 if (r < 0)
@@ -304,6 +344,13 @@ static int create_locked(sd_bus **bus, const char *root, const char *id, const C
         r = state_init(spec, id, &s, &slice);
         if (r < 0)
                 return r;
+        if (spec->resources) {
+                char where[PATH_MAX + 64];
+
+                r = resources_check(spec->resources, cgroup_is_unified(), resources_where(spec, where, sizeof where));
+                if (r < 0)
+                        return r;
+        }
         r = systemd_connect(bus);
         if (r < 0)
                 return r;
@@ -556,6 +603,41 @@ int container_kill(const char *root, const char *id, int sig, bool all) {
         if (r < 0)
                 return error_set(r, r == -ESRCH ? "container not running: %s" : "kill container %s: %m", id);
         return 0;
+}
+
+static int append_resources(sd_bus_message *m, void *userdata) {
+        return resources_append_properties(m, userdata, cgroup_is_unified());
+}
+
+int container_update(const char *root, const char *id, const SpecResources *r, const char *where) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(container_state_freep) ContainerState *s = NULL;
+        _cleanup_state_dir_ StateDir d = STATE_DIR_NULL;
+        ContainerStatus status;
+        bool unified = cgroup_is_unified();
+        int k;
+
+        k = container_open(root, id, LOCK_EX, &d, &s);
+        if (k < 0)
+                return k;
+        status = container_status(&d, s);
+        if (status != STATUS_CREATED && status != STATUS_RUNNING && status != STATUS_PAUSED)
+                return error_set(-ESRCH, "container not running: %s", id);
+        k = resources_check(r, unified, where);
+        if (k < 0)
+                return k;
+        if (r->memory.check_before_update) {
+                k = resources_check_memory_usage(r, s->cgroup, where);
+                if (k < 0)
+                        return k;
+        }
+        k = systemd_connect(&bus);
+        if (k < 0)
+                return k;
+        k = systemd_set_unit_properties(bus, s->unit, append_resources, (void *) r);
+        if (k < 0)
+                return k;
+        return resources_write_cgroup(r, unified, s->cgroup, where);
 }
 
 int container_delete(const char *root, const char *id, bool force) {

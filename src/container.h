@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 
+#include "spec.h"
 #include "state.h"
 
 /* The container lifecycle; what the commands of the CLI do.  Every
@@ -21,6 +22,9 @@ int container_start(const char *root, const char *id);
  * (128+N for signal N), or 0 when detached. */
 int container_run(const char *root, const char *id, const CreateOptions *o, bool detach);
 int container_kill(const char *root, const char *id, int sig, bool all);
+/* Change the limits of a created, running or paused container; where
+ * prefixes messages about r's fields. */
+int container_update(const char *root, const char *id, const SpecResources *r, const char *where);
 int container_delete(const char *root, const char *id, bool force);
 
 /* The state with its live status (which the file alone cannot tell). */

@@ -1,12 +1,17 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* The command line: arguments in, output out.  No kernel or D-Bus work
  * happens here; that is the library's (container.c and below). */
+#include <ctype.h>
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 
 #include "config.h"
@@ -238,6 +243,117 @@ static int cmd_delete(const Globals *g, int argc, char **argv) {
         return container_delete(g->root, argv[optind], force);
 }
 
+/* runc's sizes: a number, with k, m, g or t (powers of 1024, "b" or "ib"
+ * after it allowed), or -1 for no limit. */
+static int parse_size(const char *s, long long *ret) {
+        static const char units[] = "kmgt";
+        long double v;
+        char *end;
+        const char *u;
+
+        if (streq(s, "-1")) {
+                *ret = -1;
+                return 0;
+        }
+        errno = 0;
+        v = strtold(s, &end);
+        if (errno || end == s || v < 0 || s[0] == '-')
+                return -EINVAL;
+        if (*end && (u = strchr(units, tolower((unsigned char) *end)))) {
+                for (const char *x = units; x <= u; x++)
+                        v *= 1024;
+                end++;
+                if (strcasecmp(end, "b") == 0 || strcasecmp(end, "ib") == 0)
+                        end = (char *) "";
+        } else if (strcasecmp(end, "b") == 0)
+                end = (char *) "";
+        if (*end || v > 9.2e18L)
+                return -EINVAL;
+        *ret = (long long) v;
+        return 0;
+}
+
+/* The option values of update, as the JSON object --resources takes. */
+typedef struct UpdateOption {
+        const char *name;
+        const char *object, *field;
+        char kind;              /* 's'ize, 'i'nteger, 't'ext */
+} UpdateOption;
+
+static const UpdateOption update_options[] = {
+        { "memory", "memory", "limit", 's' },
+        { "memory-reservation", "memory", "reservation", 's' },
+        { "memory-swap", "memory", "swap", 's' },
+        { "cpu-shares", "cpu", "shares", 'i' },
+        { "cpu-quota", "cpu", "quota", 'i' },
+        { "cpu-period", "cpu", "period", 'i' },
+        { "cpu-rt-runtime", "cpu", "realtimeRuntime", 'i' },
+        { "cpu-rt-period", "cpu", "realtimePeriod", 'i' },
+        { "cpuset-cpus", "cpu", "cpus", 't' },
+        { "cpuset-mems", "cpu", "mems", 't' },
+        { "pids-limit", "pids", "limit", 'i' },
+        { "blkio-weight", "blockIO", "weight", 'i' },
+};
+
+static int update_option(json_t *overrides, const UpdateOption *o, const char *value) {
+        json_t *obj = json_object_get(overrides, o->object), *v;
+        long long n;
+        char *end;
+
+        if (o->kind == 't')
+                v = json_string(value);
+        else {
+                errno = 0;
+                if (o->kind == 's' ? parse_size(value, &n) < 0 : (n = strtoll(value, &end, 10), errno || end == value || *end))
+                        return error_set(-EINVAL, "update: --%s: \"%s\" is not %s", o->name, value,
+                                         o->kind == 's' ? "a size like 512m or -1" : "an integer");
+                v = json_integer(n);
+        }
+        if (!obj && (json_object_set_new(overrides, o->object, obj = json_object()) < 0))
+                return -ENOMEM;
+        if (!v || json_object_set_new(obj, o->field, v) < 0)
+                return -ENOMEM;
+        return 0;
+}
+
+static int cmd_update(const Globals *g, int argc, char **argv) {
+        enum { OPT_FIRST = 0x200 };
+        struct option options[ELEMENTSOF(update_options) + 4] = {
+                { "resources", required_argument, NULL, 'r' },
+                COMMON_LONG_OPTIONS,
+        };
+        _cleanup_(json_decrefp) json_t *overrides = json_object();
+        _cleanup_(spec_resources_freep) SpecResources *res = NULL;
+        const Command *c = find_command("update");
+        const char *file = NULL;
+        char where[PATH_MAX + 16];
+        int opt, r;
+
+        if (!overrides)
+                return -ENOMEM;
+        for (size_t i = 0; i < ELEMENTSOF(update_options); i++)
+                options[3 + i] = (struct option) { update_options[i].name, required_argument, NULL, OPT_FIRST + (int) i };
+        while ((opt = getopt_long(argc, argv, ":r:h", options, NULL)) >= 0)
+                if (opt == 'r')
+                        file = optarg;
+                else if (opt >= OPT_FIRST && opt < OPT_FIRST + (int) ELEMENTSOF(update_options)) {
+                        r = update_option(overrides, &update_options[opt - OPT_FIRST], optarg);
+                        if (r < 0)
+                                return r;
+                } else if ((r = common_option(c, opt, argv)) != 0)
+                        return r < 0 ? r : 0;
+        r = want_args(c, argc, argv, 1, 1);
+        if (r < 0)
+                return r;
+        if (!file && json_object_size(overrides) == 0)
+                return error_set(-EINVAL, "update: nothing to update: give --resources FILE or a limit option");
+        r = spec_resources_load(file, overrides, &res);
+        if (r < 0)
+                return r;
+        snprintf(where, sizeof where, "%s: ", !file ? "update" : streq(file, "-") ? "standard input" : file);
+        return container_update(g->root, argv[optind], res, where);
+}
+
 static void print_table(const ContainerInfo *l, size_t n) {
         int w_id = 2, w_bundle = 6;
 
@@ -356,6 +472,15 @@ static const Command commands[] = {
           "  -d, --detach               return once the container runs\n"
           "      --no-new-keyring       accepted: runsd never creates a session keyring\n",
           cmd_run },
+        { "update", "ID", "Change the resource limits of a container (its unit's properties and cgroup).",
+          "  -r, --resources FILE       a linux.resources JSON object (\"-\": standard input)\n"
+          "      --memory SIZE          memory.limit (512m, 2g, ...; -1: none)\n"
+          "      --memory-reservation SIZE, --memory-swap SIZE\n"
+          "      --cpu-shares N, --cpu-quota N, --cpu-period N\n"
+          "      --cpu-rt-runtime N, --cpu-rt-period N\n"
+          "      --cpuset-cpus LIST, --cpuset-mems LIST\n"
+          "      --pids-limit N, --blkio-weight N\n"
+          "                             each over the same field of --resources\n", cmd_update },
         { "list", "", "List the containers.",
           "  -f, --format table|json    output format (default: table)\n"
           "  -q, --quiet                only the IDs\n", cmd_list },

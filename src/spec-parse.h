@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "macro.h"
+#include "spec.h"
 
 /* Typed readers of config.json's fields, for spec.c and spec-resources.c.
  * Each names the field in its error: "<path>: mounts[3].destination: ...".
@@ -40,3 +41,6 @@ int get_required_u64(const Parser *p, json_t *obj, const char *key, const char *
 int get_strv(const Parser *p, json_t *obj, const char *key, const char *field, char ***ret);
 /* An absolute path without ".." components, normalized in place. */
 int check_absolute(const Parser *p, const char *field, char **path);
+
+/* linux.resources (spec-resources.c); prefix names its fields in messages. */
+int spec_resources_parse_object(const Parser *p, json_t *res, const char *prefix, SpecResources **ret);

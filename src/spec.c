@@ -526,11 +526,11 @@ static int parse_cgroups_path(const Parser *p, json_t *linux_obj, Spec *s) {
 
 static int parse_linux(const Parser *p, json_t *root, Spec *s) {
         static const char *const unsupported[] = {
-                "uidMappings", "gidMappings", "timeOffsets", "sysctl", "resources", "devices",
+                "uidMappings", "gidMappings", "timeOffsets", "sysctl", "devices",
                 "seccomp", "intelRdt", "personality", "mountLabel", "memoryPolicy", "netDevices",
         };
         _cleanup_free_ char *propagation = NULL;
-        json_t *l;
+        json_t *l, *res;
         int r;
 
         r = get_object(p, root, "linux", "linux", &l);
@@ -544,6 +544,11 @@ static int parse_linux(const Parser *p, json_t *root, Spec *s) {
                         return not_supported(p, f);
                 }
 
+        r = get_object(p, l, "resources", "linux.resources", &res);
+        if (r < 0)
+                return r;
+        if (r > 0 && (r = spec_resources_parse_object(p, res, "linux.resources.", &s->resources)) < 0)
+                return r;
         if ((r = parse_namespaces(p, l, s)) < 0 ||
             (r = parse_cgroups_path(p, l, s)) < 0 ||
             (r = get_strv(p, l, "maskedPaths", "linux.maskedPaths", &s->masked_paths)) < 0 ||
@@ -569,6 +574,70 @@ static int parse_linux(const Parser *p, json_t *root, Spec *s) {
         return 0;
 }
 
+#define UNIT_PROPERTY_PREFIX "org.systemd.property."
+
+/* The value of an org.systemd.property.NAME annotation, in the GVariant
+ * text crun takes: true, false, 'text', "text", or a number after its type
+ * ("uint64 15000000"); a bare number is refused, as its D-Bus type (which
+ * systemd checks) would be a guess. */
+static int parse_unit_property(const Parser *p, const char *field, const char *name, const char *value,
+                               SpecUnitProperty *ret) {
+        static const struct {
+                const char *word;
+                char type;
+                long long min, max;     /* for the signed ones */
+        } numbers[] = {
+                { "uint64 ", 't', 0, 0 },
+                { "int64 ", 'x', INT64_MIN, INT64_MAX },
+                { "uint32 ", 'u', 0, UINT32_MAX },
+                { "int32 ", 'i', INT32_MIN, INT32_MAX },
+        };
+        size_t len = strlen(value);
+
+        if (!name[0] || strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789") != strlen(name))
+                return field_error(p, field, "\"%s\" is not a unit property name", name);
+        /* What runsd sets itself, and relies on. */
+        if (streq(name, "PIDs") || streq(name, "Slice") || streq(name, "Description") || streq(name, "Delegate"))
+                return field_error(p, field, "%s is set by runsd itself%s", name,
+                                   streq(name, "Slice") ? " (use linux.cgroupsPath)" : "");
+        *ret = (SpecUnitProperty) { .type = 0 };
+        if (streq(value, "true") || streq(value, "false")) {
+                ret->type = 'b';
+                ret->b = streq(value, "true");
+        } else if (len >= 2 && (value[0] == '\'' || value[0] == '"') && value[len - 1] == value[0] &&
+                   !memchr(value + 1, value[0], len - 2) && !memchr(value + 1, '\\', len - 2)) {
+                ret->type = 's';
+                ret->s = strndup(value + 1, len - 2);
+                if (!ret->s)
+                        return -ENOMEM;
+        } else
+                for (size_t i = 0; i < ELEMENTSOF(numbers); i++) {
+                        const char *n = value + strlen(numbers[i].word);
+
+                        if (strncmp(value, numbers[i].word, strlen(numbers[i].word)) != 0)
+                                continue;
+                        if (!n[0] || strspn(n + (n[0] == '-'), "0123456789") != strlen(n + (n[0] == '-')))
+                                break;
+                        errno = 0;
+                        if (numbers[i].type == 't') {
+                                ret->t = n[0] == '-' ? 0 : strtoull(n, NULL, 10);
+                                if (n[0] == '-' || errno)
+                                        break;
+                        } else {
+                                ret->x = strtoll(n, NULL, 10);
+                                if (errno || ret->x < numbers[i].min || ret->x > numbers[i].max)
+                                        break;
+                        }
+                        ret->type = numbers[i].type;
+                        break;
+                }
+        if (!ret->type)
+                return field_error(p, field, "\"%s\" is not a value runsd can type: write true, false, 'text', "
+                                   "or the type before a number (uint64 N, int64 N, uint32 N, int32 N)", value);
+        ret->name = strdup(name);
+        return ret->name ? 0 : -ENOMEM;
+}
+
 static int parse_annotations(const Parser *p, json_t *root, Spec *s) {
         const char *key;
         json_t *o, *v;
@@ -579,7 +648,8 @@ static int parse_annotations(const Parser *p, json_t *root, Spec *s) {
         if (r <= 0)
                 return r;
         s->annotations = calloc(2 * json_object_size(o) + 1, sizeof(char *));
-        if (!s->annotations)
+        s->unit_properties = calloc(json_object_size(o) + 1, sizeof *s->unit_properties);
+        if (!s->annotations || !s->unit_properties)
                 return -ENOMEM;
         json_object_foreach(o, key, v) {
                 char f[300];
@@ -591,6 +661,13 @@ static int parse_annotations(const Parser *p, json_t *root, Spec *s) {
                 r = string_value(p, v, f, &s->annotations[n++]);
                 if (r < 0)
                         return r;
+                if (strncmp(key, UNIT_PROPERTY_PREFIX, strlen(UNIT_PROPERTY_PREFIX)) == 0) {
+                        r = parse_unit_property(p, f, key + strlen(UNIT_PROPERTY_PREFIX), s->annotations[n - 1],
+                                                &s->unit_properties[s->n_unit_properties]);
+                        if (r < 0)
+                                return r;
+                        s->n_unit_properties++;
+                }
         }
         return 0;
 }
@@ -714,9 +791,16 @@ Spec *spec_free(Spec *s) {
         for (size_t i = 0; i < _NS_MAX; i++)
                 free(s->namespaces[i].path);
         free(s->cgroups_path);
+        spec_resources_free(s->resources);
         strv_free(s->masked_paths);
         strv_free(s->readonly_paths);
         strv_free(s->annotations);
+        for (size_t i = 0; i < s->n_unit_properties; i++) {
+                free(s->unit_properties[i].name);
+                if (s->unit_properties[i].type == 's')
+                        free(s->unit_properties[i].s);
+        }
+        free(s->unit_properties);
         free(s);
         return NULL;
 }

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <jansson.h>
 
 #include "macro.h"
 
@@ -64,6 +65,98 @@ typedef struct SpecProcess {
         int oom_score_adj;
 } SpecProcess;
 
+/* An optional number: set says whether the config gave it. */
+typedef struct OptU64 {
+        bool set;
+        uint64_t value;
+} OptU64;
+
+typedef struct OptI64 {
+        bool set;
+        int64_t value;
+} OptI64;
+
+typedef struct SpecDeviceWeight {
+        uint32_t major, minor;
+        uint16_t weight;
+} SpecDeviceWeight;
+
+typedef struct SpecDeviceRate {
+        uint32_t major, minor;
+        uint64_t rate;
+} SpecDeviceRate;
+
+typedef enum Throttle {
+        THROTTLE_READ_BPS,
+        THROTTLE_WRITE_BPS,
+        THROTTLE_READ_IOPS,
+        THROTTLE_WRITE_IOPS,
+        _THROTTLE_MAX,
+} Throttle;
+
+typedef struct SpecHugepageLimit {
+        char *page_size;        /* "2MB", "1GB": as in the hugetlb file names */
+        uint64_t limit;
+} SpecHugepageLimit;
+
+typedef struct SpecNetPriority {
+        char *name;
+        uint32_t priority;
+} SpecNetPriority;
+
+typedef struct SpecDeviceRule {
+        bool allow;
+        char type;              /* 'a', 'c' or 'b' */
+        int64_t major, minor;   /* -1: any */
+        char access[4];         /* a subset of "rwm" */
+} SpecDeviceRule;
+
+/* linux.resources.  Limits are as the spec has them (-1: unlimited); what
+ * they become in systemd and the kernel is resources.c's business. */
+typedef struct SpecResources {
+        struct {
+                OptI64 limit, reservation, swap, kernel, kernel_tcp;
+                OptU64 swappiness;
+                bool disable_oom_killer, use_hierarchy, check_before_update;
+        } memory;
+        struct {
+                OptU64 shares, period, realtime_period, burst;
+                OptI64 quota, realtime_runtime, idle;
+                char *cpus, *mems;
+        } cpu;
+        OptI64 pids_limit;
+        struct {
+                OptU64 weight;
+                SpecDeviceWeight *weight_device;
+                size_t n_weight_device;
+                SpecDeviceRate *throttle[_THROTTLE_MAX];
+                size_t n_throttle[_THROTTLE_MAX];
+        } block_io;
+        SpecHugepageLimit *hugepage_limits;
+        size_t n_hugepage_limits;
+        struct {
+                OptU64 class_id;
+                SpecNetPriority *priorities;
+                size_t n_priorities;
+        } network;
+        char **unified;         /* file, value, file, value, ..., NULL */
+        SpecDeviceRule *devices;
+        size_t n_devices;
+} SpecResources;
+
+/* An annotation org.systemd.property.NAME: a unit property, typed as
+ * D-Bus types it: 'b', 's', 't', 'x', 'u' or 'i'. */
+typedef struct SpecUnitProperty {
+        char *name;
+        char type;
+        union {
+                bool b;
+                char *s;
+                uint64_t t;
+                int64_t x;      /* 'x', 'u' and 'i', range-checked */
+        };
+} SpecUnitProperty;
+
 typedef struct Spec {
         char *path;             /* the config.json this came from, for messages */
         char *bundle;           /* absolute */
@@ -76,10 +169,13 @@ typedef struct Spec {
         size_t n_mounts;
         SpecNamespace namespaces[_NS_MAX];
         char *cgroups_path;
+        SpecResources *resources;       /* NULL: none given */
         char **masked_paths;
         char **readonly_paths;
         unsigned long rootfs_propagation;  /* MS_* | MS_REC; 0 means rslave */
         char **annotations;     /* key, value, key, value, ..., NULL */
+        SpecUnitProperty *unit_properties;
+        size_t n_unit_properties;
 } Spec;
 
 /* Parse BUNDLE/config.json.  Errors name the file, the field and the reason. */
@@ -95,6 +191,17 @@ static inline void spec_freep(Spec **s) {
 const char *namespace_type_to_string(NamespaceType t);
 int namespace_type_from_string(const char *s);
 unsigned long namespace_clone_flag(NamespaceType t);
+
+/* A linux.resources object on its own, as `runsd update --resources` takes
+ * it; path names it in messages. */
+int spec_resources_parse(const char *text, size_t len, const char *path, SpecResources **ret);
+/* The same from a file (standard input for "-"; none for NULL) with the
+ * fields of overrides (say, from command line options) put over it. */
+int spec_resources_load(const char *path, json_t *overrides, SpecResources **ret);
+SpecResources *spec_resources_free(SpecResources *r);
+static inline void spec_resources_freep(SpecResources **r) {
+        spec_resources_free(*r);
+}
 
 /* The default config.json `runsd spec` writes, as text. */
 char *spec_default_text(void);

@@ -150,12 +150,18 @@ static int append_scope_properties(sd_bus_message *m, const UnitSpec *u, pid_t p
                                   "DefaultDependencies", "b", 0);
         if (r < 0)
                 return r;
-        r = sd_bus_message_append(m, "(sv)(sv)(sv)",
+        r = sd_bus_message_append(m, "(sv)(sv)(sv)(sv)",
                                   "MemoryAccounting", "b", 1,
                                   "CPUAccounting", "b", 1,
+                                  "IOAccounting", "b", 1,
                                   "TasksAccounting", "b", 1);
         if (r < 0)
                 return r;
+        if (u->properties) {
+                r = u->properties(m, u->userdata);
+                if (r < 0)
+                        return r;
+        }
         return sd_bus_message_close_container(m);
 }
 
@@ -200,6 +206,32 @@ int systemd_start_scope(sd_bus *bus, const UnitSpec *u, pid_t pid) {
         if (r < 0)
                 return bus_error(r, &e, "start unit", u->name);
         return job_wait_run(bus, &w, reply, "start unit", u->name);
+}
+
+int systemd_set_unit_properties(sd_bus *bus, const char *unit, PropertiesFn properties, void *userdata) {
+        _cleanup_bus_message_ sd_bus_message *m = NULL;
+        _cleanup_bus_error_ sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r;
+
+        r = sd_bus_message_new_method_call(bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, MANAGER_IFACE, "SetUnitProperties");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "sb", unit, 1);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_open_container(m, 'a', "(sv)");
+        if (r < 0)
+                return r;
+        r = properties(m, userdata);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_close_container(m);
+        if (r < 0)
+                return r;
+        r = sd_bus_call(bus, m, 0, &e, NULL);
+        if (r < 0)
+                return bus_error(r, &e, "set properties of", unit);
+        return 0;
 }
 
 int systemd_unit_property(sd_bus *bus, const char *unit, const char *property, char **ret) {

@@ -10,14 +10,21 @@
  * hop), else the system bus. */
 int systemd_connect(sd_bus **ret);
 
+/* Appends further (sv) entries to the open a(sv) of properties. */
+typedef int (*PropertiesFn)(sd_bus_message *m, void *userdata);
+
 typedef struct UnitSpec {
         const char *name;
         const char *slice;
         const char *description;
+        PropertiesFn properties;        /* may be NULL */
+        void *userdata;
 } UnitSpec;
 
 /* StartTransientUnit for a scope holding pid, then wait for its job. */
 int systemd_start_scope(sd_bus *bus, const UnitSpec *u, pid_t pid);
+/* SetUnitProperties, runtime only (gone with the unit, as the container). */
+int systemd_set_unit_properties(sd_bus *bus, const char *unit, PropertiesFn properties, void *userdata);
 /* A string property of a unit (org.freedesktop.systemd1.Unit), such as
  * ActiveState ("inactive" for a unit systemd does not know) or Description. */
 int systemd_unit_property(sd_bus *bus, const char *unit, const char *property, char **ret);
