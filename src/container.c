@@ -18,6 +18,7 @@
 #include "fileio.h"
 #include "init.h"
 #include "log.h"
+#include "machine.h"
 #include "path.h"
 #include "pidref.h"
 #include "spec.h"
@@ -113,6 +114,7 @@ static int container_destroy(sd_bus *bus, StateDir *d, const ContainerState *s, 
                 pidref_done(&init);
         }
         if (unit_ours) {
+                machine_unregister(s);
                 /* Whatever lives outside the init's pid namespace, if it had one. */
                 r = systemd_kill_unit(bus, s->unit, SIGKILL);
                 if (r < 0 && r != -ESRCH)
@@ -292,7 +294,7 @@ static int create_locked(sd_bus **bus, const char *root, const char *id, const C
         _cleanup_state_dir_ StateDir d = STATE_DIR_NULL;
         _cleanup_free_ char *slice = NULL;
         PidRef init = PIDREF_NULL;
-        bool unit_started = false;
+        bool unit_started = false, want_machine;
         int r;
 
         r = container_id_validate(id);
@@ -301,6 +303,10 @@ static int create_locked(sd_bus **bus, const char *root, const char *id, const C
         r = spec_load(o->bundle ?: ".", &spec);
         if (r < 0)
                 return r;
+        r = machine_wanted(spec, o->no_machine);
+        if (r < 0)
+                return r;
+        want_machine = r;
         r = state_init(spec, id, &s, &slice);
         if (r < 0)
                 return r;
@@ -324,6 +330,9 @@ static int create_locked(sd_bus **bus, const char *root, const char *id, const C
         r = spawn_init(*bus, spec, &d, s, slice, &init, &unit_started);
         if (r < 0)
                 goto fail;
+        /* machined takes the unit the init is in: it is there by now. */
+        if (want_machine)
+                machine_register(s);
         s->status = STATUS_CREATED;
         r = state_save(&d, s);
         if (r < 0)

@@ -95,6 +95,7 @@ static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) 
                 { "pid-file", required_argument, NULL, 'p' },
                 { "detach", no_argument, NULL, 'd' },
                 { "no-new-keyring", no_argument, NULL, 'k' },
+                { "no-machine", no_argument, NULL, 'm' },
                 COMMON_LONG_OPTIONS,
                 {}
         };
@@ -118,6 +119,9 @@ static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) 
                         break;
                 case 'k':
                         /* runsd never makes a session keyring; nothing to do. */
+                        break;
+                case 'm':
+                        o.no_machine = true;
                         break;
                 default:
                         r = common_option(c, opt, argv);
@@ -341,7 +345,8 @@ static const Command commands[] = {
         { "create", "ID", "Create a container from the bundle; its process waits until 'runsd start'.",
           "  -b, --bundle DIR           the bundle (default: the current directory)\n"
           "  -p, --pid-file FILE        write the container's init pid to FILE\n"
-          "      --no-new-keyring       accepted: runsd never creates a session keyring\n",
+          "      --no-new-keyring       accepted: runsd never creates a session keyring\n"
+          "      --no-machine           do not register the container with systemd-machined\n",
           cmd_create },
         { "start", "ID", "Start the process of a created container.", "", cmd_start },
         { "state", "ID", "Print the state of a container as JSON.", "", cmd_state },
@@ -354,7 +359,8 @@ static const Command commands[] = {
           "  -b, --bundle DIR           the bundle (default: the current directory)\n"
           "  -p, --pid-file FILE        write the container's init pid to FILE\n"
           "  -d, --detach               return once the container runs\n"
-          "      --no-new-keyring       accepted: runsd never creates a session keyring\n",
+          "      --no-new-keyring       accepted: runsd never creates a session keyring\n"
+          "      --no-machine           do not register the container with systemd-machined\n",
           cmd_run },
         { "list", "", "List the containers.",
           "  -f, --format table|json    output format (default: table)\n"
