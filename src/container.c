@@ -106,6 +106,10 @@ static int container_destroy(sd_bus *bus, StateDir *d, const ContainerState *s, 
         PidRef init = PIDREF_NULL;
         int r;
 
+        /* Before its leader dies: machined would then drop the machine by
+         * itself, but only some time after we return. */
+        if (unit_ours)
+                machine_unregister(s);
         if (s->pid > 0 && pidref_open(s->pid, s->pid_start_time, &init) >= 0) {
                 (void) pidref_kill(&init, SIGKILL);
                 r = pidref_wait_exit(&init, KILL_TIMEOUT_MS);
@@ -114,7 +118,6 @@ static int container_destroy(sd_bus *bus, StateDir *d, const ContainerState *s, 
                 pidref_done(&init);
         }
         if (unit_ours) {
-                machine_unregister(s);
                 /* Whatever lives outside the init's pid namespace, if it had one. */
                 r = systemd_kill_unit(bus, s->unit, SIGKILL);
                 if (r < 0 && r != -ESRCH)
