@@ -19,6 +19,7 @@
 #include "fileio.h"
 #include "init.h"
 #include "log.h"
+#include "machine.h"
 #include "path.h"
 #include "pidref.h"
 #include "resources.h"
@@ -107,6 +108,10 @@ static int container_destroy(sd_bus *bus, StateDir *d, const ContainerState *s, 
         PidRef init = PIDREF_NULL;
         int r;
 
+        /* Before its leader dies: machined would then drop the machine by
+         * itself, but only some time after we return. */
+        if (unit_ours)
+                machine_unregister(s);
         if (s->pid > 0 && pidref_open(s->pid, s->pid_start_time, &init) >= 0) {
                 (void) pidref_kill(&init, SIGKILL);
                 r = pidref_wait_exit(&init, KILL_TIMEOUT_MS);
@@ -332,7 +337,7 @@ static int create_locked(sd_bus **bus, const char *root, const char *id, const C
         _cleanup_state_dir_ StateDir d = STATE_DIR_NULL;
         _cleanup_free_ char *slice = NULL;
         PidRef init = PIDREF_NULL;
-        bool unit_started = false;
+        bool unit_started = false, want_machine;
         int r;
 
         r = container_id_validate(id);
@@ -341,6 +346,10 @@ static int create_locked(sd_bus **bus, const char *root, const char *id, const C
         r = spec_load(o->bundle ?: ".", &spec);
         if (r < 0)
                 return r;
+        r = machine_wanted(spec, o->no_machine);
+        if (r < 0)
+                return r;
+        want_machine = r;
         r = state_init(spec, id, &s, &slice);
         if (r < 0)
                 return r;
@@ -371,6 +380,9 @@ static int create_locked(sd_bus **bus, const char *root, const char *id, const C
         r = spawn_init(*bus, spec, &d, s, slice, &init, &unit_started);
         if (r < 0)
                 goto fail;
+        /* machined takes the unit the init is in: it is there by now. */
+        if (want_machine)
+                machine_register(s);
         s->status = STATUS_CREATED;
         r = state_save(&d, s);
         if (r < 0)

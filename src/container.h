@@ -13,6 +13,7 @@
 typedef struct CreateOptions {
         const char *bundle;
         const char *pid_file;
+        bool no_machine;        /* do not register with systemd-machined */
 } CreateOptions;
 
 int container_create(const char *root, const char *id, const CreateOptions *o);

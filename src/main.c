@@ -100,6 +100,7 @@ static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) 
                 { "pid-file", required_argument, NULL, 'p' },
                 { "detach", no_argument, NULL, 'd' },
                 { "no-new-keyring", no_argument, NULL, 'k' },
+                { "no-machine", no_argument, NULL, 'm' },
                 COMMON_LONG_OPTIONS,
                 {}
         };
@@ -123,6 +124,9 @@ static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) 
                         break;
                 case 'k':
                         /* runsd never makes a session keyring; nothing to do. */
+                        break;
+                case 'm':
+                        o.no_machine = true;
                         break;
                 default:
                         r = common_option(c, opt, argv);
@@ -457,7 +461,8 @@ static const Command commands[] = {
         { "create", "ID", "Create a container from the bundle; its process waits until 'runsd start'.",
           "  -b, --bundle DIR           the bundle (default: the current directory)\n"
           "  -p, --pid-file FILE        write the container's init pid to FILE\n"
-          "      --no-new-keyring       accepted: runsd never creates a session keyring\n",
+          "      --no-new-keyring       accepted: runsd never creates a session keyring\n"
+          "      --no-machine           do not register the container with systemd-machined\n",
           cmd_create },
         { "start", "ID", "Start the process of a created container.", "", cmd_start },
         { "state", "ID", "Print the state of a container as JSON.", "", cmd_state },
@@ -470,7 +475,8 @@ static const Command commands[] = {
           "  -b, --bundle DIR           the bundle (default: the current directory)\n"
           "  -p, --pid-file FILE        write the container's init pid to FILE\n"
           "  -d, --detach               return once the container runs\n"
-          "      --no-new-keyring       accepted: runsd never creates a session keyring\n",
+          "      --no-new-keyring       accepted: runsd never creates a session keyring\n"
+          "      --no-machine           do not register the container with systemd-machined\n",
           cmd_run },
         { "update", "ID", "Change the resource limits of a container (its unit's properties and cgroup).",
           "  -r, --resources FILE       a linux.resources JSON object (\"-\": standard input)\n"

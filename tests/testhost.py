@@ -247,6 +247,15 @@ def write_units(unit_dir):
         src = SYSTEM_UNITS / name
         if src.is_file():
             (d / name).write_text(_strip_deps(src.read_text()))
+    # systemd-machined (package systemd-container), for `machinectl`: not
+    # started at boot, so it costs a boot nothing; as on a real system the bus
+    # starts it (through the alias) on the first call to org.freedesktop.machine1
+    src = SYSTEM_UNITS / "systemd-machined.service"
+    if src.is_file():
+        # its default dependencies would pull in sysinit.target
+        (d / src.name).write_text(_strip_deps(src.read_text()).replace(
+            "[Unit]\n", "[Unit]\nDefaultDependencies=no\n", 1))
+        (d / "dbus-org.freedesktop.machine1.service").symlink_to(src.name)
     # `systemctl exit` stops every unit and then PID 1 exits, which ends the
     # PID namespace and so every process in the host
     for name in ("exit.target", "systemd-exit.service", "shutdown.target",

@@ -4,6 +4,7 @@
 
 #include "config.h"
 #include "error.h"
+#include "machine.h"
 #include "macro.h"
 #include "path.h"
 #include "signal-name.h"
@@ -277,11 +278,33 @@ static void test_paths(void) {
         ASSERT(path_is_normalized("//a"));
 }
 
+/* The names systemd-machined 252 takes and refuses (checked against it with
+ * RegisterMachine): hostname_is_valid(), without "_". */
+static void test_machine_names(void) {
+        static const char *const good[] = {
+                "a", "1", "Ab", "a-b", "a--b", "a.b", "a.b.c", "0x", "mybox", "web-1.prod",
+                /* containerd's and podman's IDs: 64 hex digits */
+                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+        };
+        static const char *const bad[] = {
+                "", "a_b", "_a", "a_", "a+b", "a..b", "a.", ".a", "a-", "-a", "a-.b", "a.-b", ".host",
+                "a b", "a/b", "ä",
+                "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0",
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(good); i++)
+                ASSERT_MSG(machine_name_is_valid(good[i]), "\"%s\" should be a valid machine name", good[i]);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                ASSERT_MSG(!machine_name_is_valid(bad[i]), "\"%s\" should not be a valid machine name", bad[i]);
+        ASSERT(!machine_name_is_valid(NULL));
+}
+
 int main(void) {
         test_unit_names();
         test_unit_name_length();
         test_cgroups_path_validate();
         test_signals();
         test_paths();
+        test_machine_names();
         return 0;
 }
