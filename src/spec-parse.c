@@ -102,6 +102,30 @@ int array_object(const Parser *p, json_t *v, const char *field, size_t i, char *
         return 0;
 }
 
+int get_object_array(const Parser *p, json_t *obj, const char *key, const char *field, size_t size,
+                     void **ret, size_t *ret_n, ElementFn fn, void *userdata) {
+        char array[160], name[192];
+        json_t *a, *v;
+        size_t i;
+        int r;
+
+        /* field may live in a buffer fn reuses (FIELD() in spec-resources.c) */
+        snprintf(array, sizeof array, "%s", field);
+        r = get_array(p, obj, key, array, &a);
+        if (r <= 0)
+                return r;
+        *ret = calloc(json_array_size(a) + 1, size);
+        if (!*ret)
+                return -ENOMEM;
+        json_array_foreach(a, i, v) {
+                *ret_n = i + 1;
+                if ((r = array_object(p, v, array, i, name, sizeof name)) < 0 ||
+                    (r = fn(p, v, name, i, (char *) *ret + i * size, userdata)) < 0)
+                        return r;
+        }
+        return 1;
+}
+
 int get_bool(const Parser *p, json_t *obj, const char *key, const char *field, bool *ret) {
         json_t *v = member(obj, key);
 
@@ -145,6 +169,15 @@ int get_integer(const Parser *p, json_t *obj, const char *key, const char *field
         if (!v)
                 return 0;
         return integer_value(p, v, field, min, max, ret);
+}
+
+int get_required_integer(const Parser *p, json_t *obj, const char *key, const char *field,
+                         long long min, long long max, long long *ret) {
+        int r = get_integer(p, obj, key, field, min, max, ret);
+
+        if (r == 0)
+                return field_error(p, field, "is required");
+        return r;
 }
 
 /* uid_t and gid_t: (uid_t) -1 is "no id" to the kernel, so it is refused. */

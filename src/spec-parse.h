@@ -30,10 +30,19 @@ int get_string(const Parser *p, json_t *obj, const char *key, const char *field,
 int get_required_string(const Parser *p, json_t *obj, const char *key, const char *field, char **ret);
 /* Element i of the array at field must be an object; names it in *name. */
 int array_object(const Parser *p, json_t *v, const char *field, size_t i, char *name, size_t size);
+/* An array of objects at key: *ret gets one zeroed element of size bytes
+ * per entry (and one more, zero, at the end), and fn parses entry i, named
+ * "field[i]" in messages.  *ret_n counts the entries handed to fn, so what
+ * a failed one holds is freed with the rest. */
+typedef int (*ElementFn)(const Parser *p, json_t *v, const char *name, size_t i, void *element, void *userdata);
+int get_object_array(const Parser *p, json_t *obj, const char *key, const char *field, size_t size,
+                     void **ret, size_t *ret_n, ElementFn fn, void *userdata);
 int get_bool(const Parser *p, json_t *obj, const char *key, const char *field, bool *ret);
 int integer_value(const Parser *p, json_t *v, const char *field, long long min, long long max, long long *ret);
 int get_integer(const Parser *p, json_t *obj, const char *key, const char *field,
                 long long min, long long max, long long *ret);
+int get_required_integer(const Parser *p, json_t *obj, const char *key, const char *field,
+                         long long min, long long max, long long *ret);
 /* uid_t and gid_t: (uid_t) -1 is "no id" to the kernel, so it is refused. */
 int get_id(const Parser *p, json_t *obj, const char *key, const char *field, uint32_t *ret);
 int get_u64(const Parser *p, json_t *obj, const char *key, const char *field, uint64_t *ret);

@@ -113,47 +113,54 @@ static int parse_cpu(const Ctx *c, json_t *res, SpecResources *r) {
         return 0;
 }
 
-static int device_number(const Ctx *c, json_t *o, const char *key, const char *field, uint32_t *ret) {
-        long long v;
-        int k = get_integer(c->p, o, key, field, 0, UINT32_MAX, &v);
+/* "NAME.key", for the fields of an array entry NAME */
+static const char *entry_field(char *buf, size_t size, const char *name, const char *key) {
+        snprintf(buf, size, "%s.%s", name, key);
+        return buf;
+}
 
-        if (k == 0)
-                return field_error(c->p, field, "is required");
+static int device_number(const Parser *p, json_t *o, const char *name, const char *key, uint32_t *ret) {
+        char f[256];
+        long long v;
+        int k = get_required_integer(p, o, key, entry_field(f, sizeof f, name, key), 0, UINT32_MAX, &v);
+
         if (k > 0)
                 *ret = (uint32_t) v;
         return k;
 }
 
-static int parse_throttle(const Ctx *c, json_t *blkio, const char *key, SpecDeviceRate **ret, size_t *ret_n) {
-        char field[160], name[192], f[256];
-        json_t *a, *v;
-        size_t i;
+static int leaf_weight_refused(const Parser *p, const char *field) {
+        /* CFQ's leaf weight went with CFQ (Linux 5.0); neither systemd nor
+         * BFQ has it. */
+        return field_error(p, field, "not supported: the kernel has no leaf weight since CFQ went");
+}
+
+static int parse_device_rate(const Parser *p, json_t *v, const char *name, size_t i, void *element, void *userdata) {
+        SpecDeviceRate *d = element;
+        char f[256];
         int k;
 
-        snprintf(field, sizeof field, "%sblockIO.%s", c->prefix, key);
-        k = get_array(c->p, blkio, key, field, &a);
-        if (k <= 0)
+        if ((k = device_number(p, v, name, "major", &d->major)) < 0 ||
+            (k = device_number(p, v, name, "minor", &d->minor)) < 0)
                 return k;
-        *ret = calloc(json_array_size(a) + 1, sizeof **ret);
-        if (!*ret)
-                return -ENOMEM;
-        json_array_foreach(a, i, v) {
-                SpecDeviceRate *d = &(*ret)[i];
+        return get_required_u64(p, v, "rate", entry_field(f, sizeof f, name, "rate"), &d->rate);
+}
 
-                if ((k = array_object(c->p, v, field, i, name, sizeof name)) < 0)
-                        return k;
-                snprintf(f, sizeof f, "%s.major", name);
-                if ((k = device_number(c, v, "major", f, &d->major)) < 0)
-                        return k;
-                snprintf(f, sizeof f, "%s.minor", name);
-                if ((k = device_number(c, v, "minor", f, &d->minor)) < 0)
-                        return k;
-                snprintf(f, sizeof f, "%s.rate", name);
-                if ((k = get_required_u64(c->p, v, "rate", f, &d->rate)) < 0)
-                        return k;
-                *ret_n = i + 1;
-        }
-        return 0;
+static int parse_device_weight(const Parser *p, json_t *v, const char *name, size_t i, void *element, void *userdata) {
+        SpecDeviceWeight *d = element;
+        char f[256];
+        long long w;
+        int k;
+
+        if ((k = device_number(p, v, name, "major", &d->major)) < 0 ||
+            (k = device_number(p, v, name, "minor", &d->minor)) < 0)
+                return k;
+        if (member(v, "leafWeight"))
+                return leaf_weight_refused(p, entry_field(f, sizeof f, name, "leafWeight"));
+        k = get_required_integer(p, v, "weight", entry_field(f, sizeof f, name, "weight"), 10, 1000, &w);
+        if (k > 0)
+                d->weight = (uint16_t) w;
+        return k;
 }
 
 static int parse_block_io(const Ctx *c, json_t *res, SpecResources *r) {
@@ -163,59 +170,31 @@ static int parse_block_io(const Ctx *c, json_t *res, SpecResources *r) {
                 [THROTTLE_READ_IOPS] = "throttleReadIOPSDevice",
                 [THROTTLE_WRITE_IOPS] = "throttleWriteIOPSDevice",
         };
-        char name[192], f[256];
-        json_t *o, *a, *v;
-        size_t i;
+        char field[160];
+        json_t *o;
         int k;
 
         k = get_object(c->p, res, "blockIO", FIELD(c, "blockIO"), &o);
         if (k <= 0)
                 return k;
-        /* CFQ's leaf weight went with CFQ (Linux 5.0); neither systemd nor
-         * BFQ has it. */
         if (member(o, "leafWeight"))
-                return field_error(c->p, FIELD(c, "blockIO.leafWeight"), "not supported: the kernel has no leaf weight since CFQ went");
+                return leaf_weight_refused(c->p, FIELD(c, "blockIO.leafWeight"));
         if ((k = opt_u64(c, o, "weight", "blockIO.weight", 1000, &r->block_io.weight)) < 0)
                 return k;
         if (r->block_io.weight.set && r->block_io.weight.value < 10)
                 return field_error(c->p, FIELD(c, "blockIO.weight"), "%" PRIu64 " is out of range [10, 1000]",
                                    r->block_io.weight.value);
-
-        k = get_array(c->p, o, "weightDevice", FIELD(c, "blockIO.weightDevice"), &a);
+        k = get_object_array(c->p, o, "weightDevice", FIELD(c, "blockIO.weightDevice"), sizeof(SpecDeviceWeight),
+                             (void **) &r->block_io.weight_device, &r->block_io.n_weight_device, parse_device_weight, NULL);
         if (k < 0)
                 return k;
-        if (k > 0) {
-                r->block_io.weight_device = calloc(json_array_size(a) + 1, sizeof *r->block_io.weight_device);
-                if (!r->block_io.weight_device)
-                        return -ENOMEM;
-                json_array_foreach(a, i, v) {
-                        SpecDeviceWeight *d = &r->block_io.weight_device[i];
-                        long long w;
-
-                        if ((k = array_object(c->p, v, FIELD(c, "blockIO.weightDevice"), i, name, sizeof name)) < 0)
-                                return k;
-                        snprintf(f, sizeof f, "%s.major", name);
-                        if ((k = device_number(c, v, "major", f, &d->major)) < 0)
-                                return k;
-                        snprintf(f, sizeof f, "%s.minor", name);
-                        if ((k = device_number(c, v, "minor", f, &d->minor)) < 0)
-                                return k;
-                        snprintf(f, sizeof f, "%s.leafWeight", name);
-                        if (member(v, "leafWeight"))
-                                return field_error(c->p, f, "not supported: the kernel has no leaf weight since CFQ went");
-                        snprintf(f, sizeof f, "%s.weight", name);
-                        k = get_integer(c->p, v, "weight", f, 10, 1000, &w);
-                        if (k == 0)
-                                return field_error(c->p, f, "is required");
-                        if (k < 0)
-                                return k;
-                        d->weight = (uint16_t) w;
-                        r->block_io.n_weight_device = i + 1;
-                }
-        }
-        for (Throttle t = 0; t < _THROTTLE_MAX; t++)
-                if ((k = parse_throttle(c, o, throttles[t], &r->block_io.throttle[t], &r->block_io.n_throttle[t])) < 0)
+        for (Throttle t = 0; t < _THROTTLE_MAX; t++) {
+                snprintf(field, sizeof field, "%sblockIO.%s", c->prefix, throttles[t]);
+                k = get_object_array(c->p, o, throttles[t], field, sizeof(SpecDeviceRate),
+                                     (void **) &r->block_io.throttle[t], &r->block_io.n_throttle[t], parse_device_rate, NULL);
+                if (k < 0)
                         return k;
+        }
         return 0;
 }
 
@@ -225,40 +204,37 @@ static bool page_size_valid(const char *s) {
         return n > 0 && s[0] != '0' && strchr("KMG", s[n]) && s[n] && streq(s + n + 1, "B");
 }
 
-static int parse_hugepage_limits(const Ctx *c, json_t *res, SpecResources *r) {
-        char name[192], f[256];
-        json_t *a, *v;
-        size_t i;
+static int parse_hugepage_limit(const Parser *p, json_t *v, const char *name, size_t i, void *element, void *userdata) {
+        SpecHugepageLimit *h = element;
+        char f[256];
         int k;
 
-        k = get_array(c->p, res, "hugepageLimits", FIELD(c, "hugepageLimits"), &a);
-        if (k <= 0)
+        if ((k = get_required_string(p, v, "pageSize", entry_field(f, sizeof f, name, "pageSize"), &h->page_size)) < 0)
                 return k;
-        r->hugepage_limits = calloc(json_array_size(a) + 1, sizeof *r->hugepage_limits);
-        if (!r->hugepage_limits)
-                return -ENOMEM;
-        json_array_foreach(a, i, v) {
-                SpecHugepageLimit *h = &r->hugepage_limits[i];
+        if (!page_size_valid(h->page_size))
+                return field_error(p, f, "\"%s\" is not a page size like \"2MB\"", h->page_size);
+        return get_required_u64(p, v, "limit", entry_field(f, sizeof f, name, "limit"), &h->limit);
+}
 
-                r->n_hugepage_limits = i + 1;
-                if ((k = array_object(c->p, v, FIELD(c, "hugepageLimits"), i, name, sizeof name)) < 0)
-                        return k;
-                snprintf(f, sizeof f, "%s.pageSize", name);
-                if ((k = get_required_string(c->p, v, "pageSize", f, &h->page_size)) < 0)
-                        return k;
-                if (!page_size_valid(h->page_size))
-                        return field_error(c->p, f, "\"%s\" is not a page size like \"2MB\"", h->page_size);
-                snprintf(f, sizeof f, "%s.limit", name);
-                if ((k = get_required_u64(c->p, v, "limit", f, &h->limit)) < 0)
-                        return k;
-        }
-        return 0;
+static int parse_net_priority(const Parser *p, json_t *v, const char *name, size_t i, void *element, void *userdata) {
+        SpecNetPriority *n = element;
+        long long prio;
+        char f[256];
+        int k;
+
+        if ((k = get_required_string(p, v, "name", entry_field(f, sizeof f, name, "name"), &n->name)) < 0)
+                return k;
+        /* an interface name: net_prio.ifpriomap takes "NAME PRIO" lines */
+        if (!n->name[0] || strlen(n->name) >= 16 || strpbrk(n->name, " \t\n/:"))
+                return field_error(p, f, "\"%s\" is not a network interface name", n->name);
+        k = get_required_integer(p, v, "priority", entry_field(f, sizeof f, name, "priority"), 0, UINT32_MAX, &prio);
+        if (k > 0)
+                n->priority = (uint32_t) prio;
+        return k;
 }
 
 static int parse_network(const Ctx *c, json_t *res, SpecResources *r) {
-        char name[192], f[256];
-        json_t *o, *a, *v;
-        size_t i;
+        json_t *o;
         int k;
 
         k = get_object(c->p, res, "network", FIELD(c, "network"), &o);
@@ -266,34 +242,9 @@ static int parse_network(const Ctx *c, json_t *res, SpecResources *r) {
                 return k;
         if ((k = opt_u64(c, o, "classID", "network.classID", UINT32_MAX, &r->network.class_id)) < 0)
                 return k;
-        k = get_array(c->p, o, "priorities", FIELD(c, "network.priorities"), &a);
-        if (k <= 0)
-                return k;
-        r->network.priorities = calloc(json_array_size(a) + 1, sizeof *r->network.priorities);
-        if (!r->network.priorities)
-                return -ENOMEM;
-        json_array_foreach(a, i, v) {
-                SpecNetPriority *n = &r->network.priorities[i];
-                long long prio;
-
-                r->network.n_priorities = i + 1;
-                if ((k = array_object(c->p, v, FIELD(c, "network.priorities"), i, name, sizeof name)) < 0)
-                        return k;
-                snprintf(f, sizeof f, "%s.name", name);
-                if ((k = get_required_string(c->p, v, "name", f, &n->name)) < 0)
-                        return k;
-                /* an interface name: net_prio.ifpriomap takes "NAME PRIO" lines */
-                if (!n->name[0] || strlen(n->name) >= 16 || strpbrk(n->name, " \t\n/:"))
-                        return field_error(c->p, f, "\"%s\" is not a network interface name", n->name);
-                snprintf(f, sizeof f, "%s.priority", name);
-                k = get_integer(c->p, v, "priority", f, 0, UINT32_MAX, &prio);
-                if (k == 0)
-                        return field_error(c->p, f, "is required");
-                if (k < 0)
-                        return k;
-                n->priority = (uint32_t) prio;
-        }
-        return 0;
+        k = get_object_array(c->p, o, "priorities", FIELD(c, "network.priorities"), sizeof(SpecNetPriority),
+                             (void **) &r->network.priorities, &r->network.n_priorities, parse_net_priority, NULL);
+        return k < 0 ? k : 0;
 }
 
 static int parse_unified(const Ctx *c, json_t *res, SpecResources *r) {
@@ -326,62 +277,46 @@ static int parse_unified(const Ctx *c, json_t *res, SpecResources *r) {
         return 0;
 }
 
-static int parse_devices(const Ctx *c, json_t *res, SpecResources *r) {
-        char name[192], f[256];
-        json_t *a, *v;
-        size_t i;
+static int device_wildcard(const Parser *p, json_t *v, const char *name, const char *key, int64_t *ret) {
+        char f[256];
+        long long n;
+        int k = get_integer(p, v, key, entry_field(f, sizeof f, name, key), -1, UINT32_MAX, &n);
+
+        *ret = k > 0 ? n : -1;
+        return k;
+}
+
+static int parse_device_rule(const Parser *p, json_t *v, const char *name, size_t i, void *element, void *userdata) {
+        SpecDeviceRule *d = element;
+        _cleanup_free_ char *type = NULL, *access = NULL;
+        char f[256];
         int k;
 
-        k = get_array(c->p, res, "devices", FIELD(c, "devices"), &a);
-        if (k <= 0)
+        k = get_bool(p, v, "allow", entry_field(f, sizeof f, name, "allow"), &d->allow);
+        if (k == 0)
+                return field_error(p, f, "is required");
+        if (k < 0)
                 return k;
-        r->devices = calloc(json_array_size(a) + 1, sizeof *r->devices);
-        if (!r->devices)
-                return -ENOMEM;
-        json_array_foreach(a, i, v) {
-                SpecDeviceRule *d = &r->devices[i];
-                _cleanup_free_ char *type = NULL, *access = NULL;
-                long long n;
-
-                r->n_devices = i + 1;
-                if ((k = array_object(c->p, v, FIELD(c, "devices"), i, name, sizeof name)) < 0)
-                        return k;
-                snprintf(f, sizeof f, "%s.allow", name);
-                if ((k = get_bool(c->p, v, "allow", f, &d->allow)) < 0)
-                        return k;
-                if (k == 0)
-                        return field_error(c->p, f, "is required");
-                snprintf(f, sizeof f, "%s.type", name);
-                if ((k = get_string(c->p, v, "type", f, &type)) < 0)
-                        return k;
-                if (type && !streq(type, "a") && !streq(type, "b") && !streq(type, "c"))
-                        return field_error(c->p, f, "\"%s\" is not \"a\", \"b\" or \"c\"", type);
-                d->type = type ? type[0] : 'a';
-                d->major = d->minor = -1;
-                snprintf(f, sizeof f, "%s.major", name);
-                if ((k = get_integer(c->p, v, "major", f, -1, UINT32_MAX, &n)) < 0)
-                        return k;
-                if (k > 0)
-                        d->major = n;
-                snprintf(f, sizeof f, "%s.minor", name);
-                if ((k = get_integer(c->p, v, "minor", f, -1, UINT32_MAX, &n)) < 0)
-                        return k;
-                if (k > 0)
-                        d->minor = n;
-                snprintf(f, sizeof f, "%s.access", name);
-                if ((k = get_string(c->p, v, "access", f, &access)) < 0)
-                        return k;
-                if (!access || !access[0]) {
-                        strcpy(d->access, "rwm");
-                        continue;
-                }
-                if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
-                        return field_error(c->p, f, "\"%s\" is not made of \"r\", \"w\" and \"m\"", access);
-                /* in rwm order, each once */
-                for (const char *x = "rwm"; *x; x++)
-                        if (strchr(access, *x))
-                                d->access[strlen(d->access)] = *x;
+        if ((k = get_string(p, v, "type", entry_field(f, sizeof f, name, "type"), &type)) < 0)
+                return k;
+        if (type && !streq(type, "a") && !streq(type, "b") && !streq(type, "c"))
+                return field_error(p, f, "\"%s\" is not \"a\", \"b\" or \"c\"", type);
+        d->type = type ? type[0] : 'a';
+        if ((k = device_wildcard(p, v, name, "major", &d->major)) < 0 ||
+            (k = device_wildcard(p, v, name, "minor", &d->minor)) < 0)
+                return k;
+        if ((k = get_string(p, v, "access", entry_field(f, sizeof f, name, "access"), &access)) < 0)
+                return k;
+        if (!access || !access[0]) {
+                strcpy(d->access, "rwm");
+                return 0;
         }
+        if (strlen(access) > 3 || strspn(access, "rwm") != strlen(access))
+                return field_error(p, f, "\"%s\" is not made of \"r\", \"w\" and \"m\"", access);
+        /* in rwm order, each once */
+        for (const char *x = "rwm"; *x; x++)
+                if (strchr(access, *x))
+                        d->access[strlen(d->access)] = *x;
         return 0;
 }
 
@@ -404,10 +339,12 @@ int spec_resources_parse_object(const Parser *p, json_t *res, const char *prefix
         if ((k = parse_memory(&c, res, r)) < 0 ||
             (k = parse_cpu(&c, res, r)) < 0 ||
             (k = parse_block_io(&c, res, r)) < 0 ||
-            (k = parse_hugepage_limits(&c, res, r)) < 0 ||
+            (k = get_object_array(p, res, "hugepageLimits", FIELD(&c, "hugepageLimits"), sizeof(SpecHugepageLimit),
+                                  (void **) &r->hugepage_limits, &r->n_hugepage_limits, parse_hugepage_limit, NULL)) < 0 ||
             (k = parse_network(&c, res, r)) < 0 ||
             (k = parse_unified(&c, res, r)) < 0 ||
-            (k = parse_devices(&c, res, r)) < 0)
+            (k = get_object_array(p, res, "devices", FIELD(&c, "devices"), sizeof(SpecDeviceRule),
+                                  (void **) &r->devices, &r->n_devices, parse_device_rule, NULL)) < 0)
                 return k;
         *ret = TAKE_PTR(r);
         return 0;
@@ -422,14 +359,23 @@ static int resources_from_json(json_t *root, const char *name, SpecResources **r
         return spec_resources_parse_object(&p, root, "", ret);
 }
 
-int spec_resources_parse(const char *text, size_t len, const char *path, SpecResources **ret) {
-        _cleanup_(json_decrefp) json_t *root = NULL;
+static int load_json(const char *text, size_t len, const char *name, json_t **ret) {
         json_error_t jerr;
 
-        root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-        if (!root)
+        *ret = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+        if (!*ret)
                 return error_set(-EINVAL, "%s: invalid JSON at line %d, column %d: %s",
-                                 path, jerr.line, jerr.column, jerr.text);
+                                 name, jerr.line, jerr.column, jerr.text);
+        return 0;
+}
+
+int spec_resources_parse(const char *text, size_t len, const char *path, SpecResources **ret) {
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        int r;
+
+        r = load_json(text, len, path, &root);
+        if (r < 0)
+                return r;
         return resources_from_json(root, path, ret);
 }
 
@@ -437,7 +383,6 @@ int spec_resources_load(const char *path, json_t *overrides, SpecResources **ret
         _cleanup_(json_decrefp) json_t *root = NULL;
         _cleanup_free_ char *text = NULL;
         const char *name = !path ? "update options" : streq(path, "-") ? "standard input" : path;
-        json_error_t jerr;
         size_t len;
         int r;
 
@@ -446,13 +391,10 @@ int spec_resources_load(const char *path, json_t *overrides, SpecResources **ret
                                      : read_full_file(path, 1024 * 1024, &text, &len);
                 if (r < 0)
                         return error_set(r, "%s: %m", name);
-                root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
-                if (!root)
-                        return error_set(-EINVAL, "%s: invalid JSON at line %d, column %d: %s",
-                                         name, jerr.line, jerr.column, jerr.text);
-        } else
-                root = json_object();
-        if (!root)
+                r = load_json(text, len, name, &root);
+                if (r < 0)
+                        return r;
+        } else if (!(root = json_object()))
                 return -ENOMEM;
         if (overrides && json_is_object(root) && json_object_update_recursive(root, overrides) < 0)
                 return -ENOMEM;

@@ -185,80 +185,73 @@ static int parse_mount_options(const Parser *p, const char *field, char **option
         return 0;
 }
 
-static int parse_mounts(const Parser *p, json_t *root, Spec *s) {
-        json_t *a, *v;
-        size_t i;
+static int parse_mount(const Parser *p, json_t *v, const char *base, size_t i, void *element, void *userdata) {
+        _cleanup_strv_free_ char **options = NULL;
+        const Spec *s = userdata;
+        SpecMount *m = element;
+        char f[64];
         int r;
 
-        r = get_array(p, root, "mounts", "mounts", &a);
-        if (r <= 0)
+        snprintf(f, sizeof f, "%s.destination", base);
+        if ((r = get_required_string(p, v, "destination", f, &m->destination)) < 0)
                 return r;
-        s->mounts = calloc(json_array_size(a), sizeof(SpecMount));
-        if (!s->mounts && json_array_size(a) > 0)
-                return -ENOMEM;
-        json_array_foreach(a, i, v) {
-                _cleanup_strv_free_ char **options = NULL;
-                SpecMount *m = &s->mounts[i];
-                char f[64], base[32];
+        r = check_absolute(p, f, &m->destination);
+        if (r < 0)
+                return r;
 
-                s->n_mounts = i + 1;
-                if ((r = array_object(p, v, "mounts", i, base, sizeof base)) < 0)
-                        return r;
-                snprintf(f, sizeof f, "%s.destination", base);
-                if ((r = get_required_string(p, v, "destination", f, &m->destination)) < 0)
-                        return r;
-                r = check_absolute(p, f, &m->destination);
-                if (r < 0)
-                        return r;
+        snprintf(f, sizeof f, "%s.type", base);
+        r = get_string(p, v, "type", f, &m->type);
+        if (r < 0)
+                return r;
+        snprintf(f, sizeof f, "%s.source", base);
+        r = get_string(p, v, "source", f, &m->source);
+        if (r < 0)
+                return r;
+        snprintf(f, sizeof f, "%s.options", base);
+        r = get_strv(p, v, "options", f, &options);
+        if (r < 0)
+                return r;
+        r = parse_mount_options(p, f, options, m);
+        if (r < 0)
+                return r;
 
-                snprintf(f, sizeof f, "%s.type", base);
-                r = get_string(p, v, "type", f, &m->type);
-                if (r < 0)
-                        return r;
+        if (m->type && streq(m->type, "bind"))
+                m->bind = true;
+        if (m->bind) {
+                /* A bind mount's type ("bind", "none", or a file system
+                 * name) says nothing to the kernel. */
+                free(m->type);
+                m->type = NULL;
                 snprintf(f, sizeof f, "%s.source", base);
-                r = get_string(p, v, "source", f, &m->source);
-                if (r < 0)
-                        return r;
-                snprintf(f, sizeof f, "%s.options", base);
-                r = get_strv(p, v, "options", f, &options);
-                if (r < 0)
-                        return r;
-                r = parse_mount_options(p, f, options, m);
-                if (r < 0)
-                        return r;
+                if (!m->source)
+                        return field_error(p, f, "is required for a bind mount");
+                if (!path_is_absolute(m->source)) {
+                        char *abs = path_join(s->bundle, m->source);
 
-                if (m->type && streq(m->type, "bind"))
-                        m->bind = true;
-                if (m->bind) {
-                        /* A bind mount's type ("bind", "none", or a file system
-                         * name) says nothing to the kernel. */
-                        free(m->type);
-                        m->type = NULL;
-                        snprintf(f, sizeof f, "%s.source", base);
-                        if (!m->source)
-                                return field_error(p, f, "is required for a bind mount");
-                        if (!path_is_absolute(m->source)) {
-                                char *abs = path_join(s->bundle, m->source);
-
-                                if (!abs)
-                                        return -ENOMEM;
-                                free(m->source);
-                                m->source = abs;
-                        }
-                } else {
-                        snprintf(f, sizeof f, "%s.type", base);
-                        if (!m->type || !m->type[0])
-                                return field_error(p, f, "is required unless the mount is a bind mount");
-                        if (!m->source) {
-                                m->source = strdup(m->type);
-                                if (!m->source)
-                                        return -ENOMEM;
-                        }
+                        if (!abs)
+                                return -ENOMEM;
+                        free(m->source);
+                        m->source = abs;
                 }
-                if (m->type && (streq(m->type, "cgroup") || streq(m->type, "cgroup2")) && !m->readonly)
-                        log_debug("%s: %s: a writable cgroup mount", p->path, base);
+        } else {
+                snprintf(f, sizeof f, "%s.type", base);
+                if (!m->type || !m->type[0])
+                        return field_error(p, f, "is required unless the mount is a bind mount");
+                if (!m->source) {
+                        m->source = strdup(m->type);
+                        if (!m->source)
+                                return -ENOMEM;
+                }
         }
+        if (m->type && (streq(m->type, "cgroup") || streq(m->type, "cgroup2")) && !m->readonly)
+                log_debug("%s: %s: a writable cgroup mount", p->path, base);
         return 0;
+}
+
+static int parse_mounts(const Parser *p, json_t *root, Spec *s) {
+        int r = get_object_array(p, root, "mounts", "mounts", sizeof(SpecMount), (void **) &s->mounts, &s->n_mounts,
+                                 parse_mount, s);
+        return r < 0 ? r : 0;
 }
 
 static const struct {
@@ -283,51 +276,44 @@ static const struct {
         { "RLIMIT_STACK", RLIMIT_STACK },
 };
 
-static int parse_rlimits(const Parser *p, json_t *process, SpecProcess *proc) {
-        json_t *a, *v;
-        size_t i;
+static int parse_rlimit(const Parser *p, json_t *v, const char *name, size_t i, void *element, void *userdata) {
+        const SpecProcess *proc = userdata;
+        _cleanup_free_ char *type = NULL;
+        SpecRlimit *rl = element;
+        char f[64];
+        size_t k;
         int r;
 
-        r = get_array(p, process, "rlimits", "process.rlimits", &a);
-        if (r <= 0)
+        snprintf(f, sizeof f, "%s.type", name);
+        if ((r = get_required_string(p, v, "type", f, &type)) < 0)
                 return r;
-        proc->rlimits = calloc(json_array_size(a), sizeof(SpecRlimit));
-        if (!proc->rlimits && json_array_size(a) > 0)
-                return -ENOMEM;
-        json_array_foreach(a, i, v) {
-                _cleanup_free_ char *type = NULL;
-                SpecRlimit *rl = &proc->rlimits[i];
-                char f[64];
-                size_t k;
+        for (k = 0; k < ELEMENTSOF(rlimit_names); k++)
+                if (streq(rlimit_names[k].name, type))
+                        break;
+        if (k == ELEMENTSOF(rlimit_names))
+                return field_error(p, f, "unknown rlimit \"%s\"", type);
+        for (size_t j = 0; j < i; j++)
+                if (proc->rlimits[j].resource == rlimit_names[k].resource)
+                        return field_error(p, f, "rlimit \"%s\" is listed twice", type);
+        rl->resource = rlimit_names[k].resource;
 
-                if ((r = array_object(p, v, "process.rlimits", i, f, sizeof f)) < 0)
-                        return r;
-                snprintf(f, sizeof f, "process.rlimits[%zu].type", i);
-                if ((r = get_required_string(p, v, "type", f, &type)) < 0)
-                        return r;
-                for (k = 0; k < ELEMENTSOF(rlimit_names); k++)
-                        if (streq(rlimit_names[k].name, type))
-                                break;
-                if (k == ELEMENTSOF(rlimit_names))
-                        return field_error(p, f, "unknown rlimit \"%s\"", type);
-                for (size_t j = 0; j < i; j++)
-                        if (proc->rlimits[j].resource == rlimit_names[k].resource)
-                                return field_error(p, f, "rlimit \"%s\" is listed twice", type);
-                rl->resource = rlimit_names[k].resource;
-
-                snprintf(f, sizeof f, "process.rlimits[%zu].soft", i);
-                r = get_required_u64(p, v, "soft", f, &rl->soft);
-                if (r < 0)
-                        return r;
-                snprintf(f, sizeof f, "process.rlimits[%zu].hard", i);
-                r = get_required_u64(p, v, "hard", f, &rl->hard);
-                if (r < 0)
-                        return r;
-                if (rl->soft > rl->hard)
-                        return field_error(p, f, "soft limit %" PRIu64 " is above the hard limit %" PRIu64, rl->soft, rl->hard);
-                proc->n_rlimits = i + 1;
-        }
+        snprintf(f, sizeof f, "%s.soft", name);
+        r = get_required_u64(p, v, "soft", f, &rl->soft);
+        if (r < 0)
+                return r;
+        snprintf(f, sizeof f, "%s.hard", name);
+        r = get_required_u64(p, v, "hard", f, &rl->hard);
+        if (r < 0)
+                return r;
+        if (rl->soft > rl->hard)
+                return field_error(p, f, "soft limit %" PRIu64 " is above the hard limit %" PRIu64, rl->soft, rl->hard);
         return 0;
+}
+
+static int parse_rlimits(const Parser *p, json_t *process, SpecProcess *proc) {
+        int r = get_object_array(p, process, "rlimits", "process.rlimits", sizeof(SpecRlimit),
+                                 (void **) &proc->rlimits, &proc->n_rlimits, parse_rlimit, proc);
+        return r < 0 ? r : 0;
 }
 
 static int parse_capability_set(const Parser *p, json_t *caps, const char *key, uint64_t *ret) {
