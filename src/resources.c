@@ -161,6 +161,25 @@ static int append_u64(sd_bus_message *m, const char *name, uint64_t v) {
         return sd_bus_message_append(m, "(sv)", name, "t", v);
 }
 
+/* Open the (sv) of property name, its variant holding contents. */
+static int property_open(sd_bus_message *m, const char *name, const char *contents) {
+        int r;
+
+        r = sd_bus_message_open_container(m, 'r', "sv");
+        if (r < 0)
+                return r;
+        r = sd_bus_message_append(m, "s", name);
+        if (r < 0)
+                return r;
+        return sd_bus_message_open_container(m, 'v', contents);
+}
+
+static int property_close(sd_bus_message *m) {
+        int r = sd_bus_message_close_container(m);
+
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
 static int append_mask(sd_bus_message *m, const char *name, const char *list) {
         _cleanup_free_ uint8_t *mask = NULL;
         size_t size;
@@ -169,22 +188,13 @@ static int append_mask(sd_bus_message *m, const char *name, const char *list) {
         r = cpu_list_to_mask(list, &mask, &size);
         if (r < 0)
                 return r;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "ay");
+        r = property_open(m, name, "ay");
         if (r < 0)
                 return r;
         r = sd_bus_message_append_array(m, 'y', mask, size);
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return property_close(m);
 }
 
 /* A property of type a(st): a device path and a number per entry. */
@@ -193,13 +203,7 @@ static int append_device_list(sd_bus_message *m, const char *name, const SpecDev
 
         if (n == 0)
                 return 0;
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_open_container(m, 'v', "a(st)");
+        r = property_open(m, name, "a(st)");
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(m, 'a', "(st)");
@@ -218,10 +222,7 @@ static int append_device_list(sd_bus_message *m, const char *name, const SpecDev
         r = sd_bus_message_close_container(m);
         if (r < 0)
                 return r;
-        r = sd_bus_message_close_container(m);
-        if (r < 0)
-                return r;
-        return sd_bus_message_close_container(m);
+        return property_close(m);
 }
 
 static int append_io_device_weight(sd_bus_message *m, const SpecResources *r) {
