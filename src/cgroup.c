@@ -15,9 +15,14 @@
 #define CGROUP_ROOT "/sys/fs/cgroup/"
 
 bool cgroup_is_unified(void) {
+        static int unified = -1;
         struct statfs fs;
 
-        return statfs(CGROUP_ROOT, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+        /* The layout is the host's, fixed before we run; asked once a
+         * create per step (check, properties, cgroup writes), found once. */
+        if (unified < 0)
+                unified = statfs(CGROUP_ROOT, &fs) == 0 && fs.f_type == CGROUP2_SUPER_MAGIC;
+        return unified;
 }
 
 /* super options "rw,cpu,cpuacct" or "rw,name=systemd,xattr" -> the controllers */
