@@ -41,25 +41,42 @@ static void controllers_of(char *opts, char *out, size_t size) {
         }
 }
 
+/* The mount ID of the topmost mount on /sys/fs/cgroup (-1: none): the
+ * hierarchies one can reach are mounted on it.  Those of a mount it covers
+ * (a tmpfs mounted over another, as in a container) are still listed, and
+ * must not be taken. */
+static int cgroup_root_mount(FILE *f) {
+        char line[4096], mnt[1024];
+        int id, top = -1;
+
+        while (fgets(line, sizeof line, f))
+                if (sscanf(line, "%d %*d %*s %*s %1023s", &id, mnt) == 2 && streq(mnt, "/sys/fs/cgroup"))
+                        top = id;
+        rewind(f);
+        return top;
+}
+
 int cgroup_hierarchies_foreach(CgroupHierarchyFn fn, void *userdata) {
         _cleanup_fclose_ FILE *f = fopen("/proc/self/mountinfo", "re");
         char line[4096], seen[64][64];
         size_t n_seen = 0;
+        int top;
 
         if (!f)
                 return -errno;
+        top = cgroup_root_mount(f);
         while (fgets(line, sizeof line, f)) {
                 char mnt[1024], fstype[64], source[256], opts[1024], controllers[256], *sep;
                 bool dup = false;
-                int r;
+                int parent, r;
 
                 /* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTS [TAGS] - FSTYPE SOURCE SUPEROPTS" */
                 sep = strstr(line, " - ");
                 if (!sep || sscanf(sep + 3, "%63s %255s %1023s", fstype, source, opts) != 3 ||
-                    sscanf(line, "%*s %*s %*s %*s %1023s", mnt) != 1)
+                    sscanf(line, "%*d %d %*s %*s %1023s", &parent, mnt) != 2)
                         continue;
                 if (strncmp(mnt, CGROUP_ROOT, strlen(CGROUP_ROOT)) != 0 || strchr(mnt + strlen(CGROUP_ROOT), '/') ||
-                    (!streq(fstype, "cgroup") && !streq(fstype, "cgroup2")))
+                    (!streq(fstype, "cgroup") && !streq(fstype, "cgroup2")) || (top >= 0 && parent != top))
                         continue;
                 for (size_t i = 0; i < n_seen; i++)
                         dup = dup || streq(seen[i], mnt + strlen(CGROUP_ROOT));
@@ -228,43 +245,59 @@ void cgroup_remove(const char *path) {
                 (void) cgroup_hierarchies_foreach(remove_one, (void *) path);
 }
 
-typedef struct Find {
+/* Whether the comma-separated list has the item: "cpu" is in "cpu,cpuacct",
+ * not in "cpuacct". */
+static bool list_has(const char *list, const char *item) {
+        size_t n = strlen(item);
+
+        for (const char *c = list; c && *c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
+                if (strncmp(c, item, n) == 0 && (c[n] == ',' || c[n] == '\0'))
+                        return true;
+        return false;
+}
+
+typedef struct FindHierarchy {
         const char *controller;
         char *mountpoint;
-} Find;
+} FindHierarchy;
 
-static int find_one(const CgroupHierarchy *h, void *userdata) {
-        Find *f = userdata;
-        size_t n = strlen(f->controller);
+static int find_hierarchy(const CgroupHierarchy *h, void *userdata) {
+        FindHierarchy *f = userdata;
 
-        for (const char *c = h->controllers; c && *c; c = strchr(c, ',') ? strchr(c, ',') + 1 : NULL)
-                if (strncmp(c, f->controller, n) == 0 && (c[n] == ',' || c[n] == '\0')) {
-                        f->mountpoint = strdup(h->mountpoint);
-                        return f->mountpoint ? 1 : -ENOMEM;
-                }
-        return 0;
+        if (f->mountpoint || h->v2 || !list_has(h->controllers, f->controller))
+                return 0;
+        f->mountpoint = strdup(h->mountpoint);
+        return f->mountpoint ? 0 : -ENOMEM;
+}
+
+int cgroup_dir(const char *controller, const char *path, char **ret) {
+        _cleanup_free_ char *mountpoint = NULL;
+        FindHierarchy f = { .controller = controller };
+        int r;
+
+        if (!path_is_normalized(path))
+                return -EINVAL;
+        if (cgroup_is_unified()) {
+                *ret = path_join(CGROUP_ROOT, path);
+                return *ret ? 0 : -ENOMEM;
+        }
+        r = cgroup_hierarchies_foreach(find_hierarchy, &f);
+        mountpoint = f.mountpoint;
+        if (r < 0)
+                return r;
+        if (!mountpoint)
+                return -ENOENT;
+        *ret = path_join(mountpoint, path);
+        return *ret ? 0 : -ENOMEM;
 }
 
 int cgroup_attribute_path(const char *cgroup, const char *controller, const char *file, char **ret) {
         _cleanup_free_ char *dir = NULL;
-        Find f = { .controller = controller };
         int r;
 
-        if (cgroup_is_unified())
-                f.mountpoint = strdup(CGROUP_ROOT);
-        else {
-                r = cgroup_hierarchies_foreach(find_one, &f);
-                if (r < 0)
-                        return r;
-                if (!f.mountpoint)
-                        return -ENOENT;
-        }
-        if (!f.mountpoint)
-                return -ENOMEM;
-        dir = path_join(f.mountpoint, cgroup);
-        free(f.mountpoint);
-        if (!dir)
-                return -ENOMEM;
+        r = cgroup_dir(controller, cgroup, &dir);
+        if (r < 0)
+                return r;
         *ret = path_join(dir, file);
         return *ret ? 0 : -ENOMEM;
 }
@@ -286,5 +319,102 @@ int cgroup_write_attribute(const char *cgroup, const char *controller, const cha
                                  errno == ENOENT ? " (the kernel offers no such file to this cgroup)" : "");
         if (write(fd, value, len) != (ssize_t) len)
                 return error_set(-errno, "write \"%s\" to %s: %m", value, path);
+        return 0;
+}
+
+/* How long the v1 freezer may take: a task in an uninterruptible sleep
+ * (say, on NFS) keeps the cgroup FREEZING until it wakes. */
+#define FREEZE_TIMEOUT_MS 5000
+
+int cgroup_v1_freeze(const char *path, bool freeze) {
+        const char *want = freeze ? "FROZEN" : "THAWED";
+        _cleanup_free_ char *file = NULL;
+        _cleanup_close_ int fd = -1;
+        int r;
+
+        r = cgroup_attribute_path(path, "freezer", "freezer.state", &file);
+        if (r == -ENOENT)
+                return error_set(-EOPNOTSUPP, "cgroup %s: no v1 freezer hierarchy is mounted", path);
+        if (r < 0)
+                return error_set(r, "cgroup %s: %m", path);
+        fd = open(file, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+                return error_set(-errno, "open %s: %m", file);
+        /* The kernel freezes lazily, reading "FREEZING" meanwhile; writing
+         * again retries the tasks that were not frozen yet. */
+        for (int ms = 0;; ms++) {
+                char state[32];
+                ssize_t n;
+
+                if (pwrite(fd, want, strlen(want), 0) < 0)
+                        return error_set(-errno, "write %s to %s: %m", want, file);
+                n = pread(fd, state, sizeof state - 1, 0);
+                if (n < 0)
+                        return error_set(-errno, "read %s: %m", file);
+                state[n] = '\0';
+                state[strcspn(state, "\n")] = '\0';
+                if (streq(state, want))
+                        return 0;
+                if (ms >= FREEZE_TIMEOUT_MS) {
+                        if (freeze)
+                                (void) pwrite(fd, "THAWED", 6, 0);
+                        return error_set(-ETIMEDOUT, "%s: still %s after %d s, not %s", file, state,
+                                         FREEZE_TIMEOUT_MS / 1000, want);
+                }
+                usleep(1000);
+        }
+}
+
+typedef struct Join {
+        const char *proc_cgroup;        /* /proc/TARGET/cgroup */
+        bool found;
+} Join;
+
+static int join_one(const char *mountpoint, const char *controllers, Join *j) {
+        _cleanup_free_ char *dir = NULL, *procs = NULL;
+        _cleanup_close_ int fd = -1;
+        char buf[4096], pid[32];
+        const char *path = path_in(j->proc_cgroup, controllers, buf, sizeof buf);
+        int n;
+
+        if (!path)
+                return 0;
+        dir = path_join(mountpoint, path);
+        procs = dir ? path_join(dir, "cgroup.procs") : NULL;
+        if (!procs)
+                return -ENOMEM;
+        n = snprintf(pid, sizeof pid, "%d", getpid());
+        fd = open(procs, O_WRONLY | O_CLOEXEC);
+        if (fd < 0 || write(fd, pid, n) != n)
+                return error_set(-errno, "join cgroup %s: %m", procs);
+        j->found = true;
+        return 0;
+}
+
+static int join_hierarchy(const CgroupHierarchy *h, void *userdata) {
+        /* A hierarchy whose mount a later /sys/fs/cgroup hides (as a
+         * legacy layout stacked over a hybrid one hides "unified") is
+         * still in mountinfo, but not ours to join. */
+        if (access(h->mountpoint, F_OK) < 0)
+                return 0;
+        return join_one(h->mountpoint, h->v2 ? "" : h->controllers, userdata);
+}
+
+int cgroup_join_cgroups_of(pid_t target) {
+        _cleanup_free_ char *text = NULL;
+        char proc[64];
+        Join j = {};
+        int r;
+
+        snprintf(proc, sizeof proc, "/proc/%d/cgroup", target);
+        r = read_full_file(proc, 1 << 20, &text, NULL);
+        if (r < 0)
+                return error_set(r, "read %s: %m", proc);
+        j.proc_cgroup = text;
+        r = cgroup_is_unified() ? join_one("/sys/fs/cgroup", "", &j) : cgroup_hierarchies_foreach(join_hierarchy, &j);
+        if (r < 0)
+                return r;
+        if (!j.found)
+                return error_set(-ENOENT, "process %d is in no cgroup runsd can join", target);
         return 0;
 }

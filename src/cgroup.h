@@ -36,8 +36,20 @@ int cgroup_follow_unit(pid_t pid, char **ret_path);
  * cgroup_follow_unit() made); it must be empty. */
 void cgroup_remove(const char *path);
 
+/* The directory of the cgroup at path (as systemd names it: "/runsd.slice/
+ * runsd-ID.scope") where controller's files are: on a unified layout the
+ * one cgroup2 directory, else the v1 hierarchy that has controller.
+ * -ENOENT (no message) if no mounted hierarchy has it. */
+int cgroup_dir(const char *controller, const char *path, char **ret);
 /* The file of a cgroup in the hierarchy of controller ("memory": on v1 its
  * own hierarchy, on v2 the one); -ENOENT if no hierarchy has it. */
 int cgroup_attribute_path(const char *cgroup, const char *controller, const char *file, char **ret);
 /* Write value into that file, with an error naming it. */
 int cgroup_write_attribute(const char *cgroup, const char *controller, const char *file, const char *value);
+/* Freeze or thaw the cgroup at path with the v1 freezer (freezer.state), and
+ * wait until the kernel says the cgroup has reached that state. */
+int cgroup_v1_freeze(const char *path, bool freeze);
+/* Move the calling process into the cgroups of target, in every mounted
+ * hierarchy (what /proc/TARGET/cgroup says): `runsd exec` joins the
+ * container's init where it is. */
+int cgroup_join_cgroups_of(pid_t target);

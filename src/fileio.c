@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "fileio.h"
@@ -56,6 +58,32 @@ int read_full_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         return read_full_fd(fd, max, ret, ret_len);
 }
 
+int write_all(int fd, const void *data, size_t len) {
+        for (size_t done = 0; done < len;) {
+                ssize_t n = RETRY_EINTR(write(fd, (const char *) data + done, len - done));
+
+                if (n < 0)
+                        return -errno;
+                done += (size_t) n;
+        }
+        return 0;
+}
+
+int memfd_with(const char *name, const void *data, size_t len, bool seal) {
+        _cleanup_close_ int fd = memfd_create(name, MFD_CLOEXEC | (seal ? MFD_ALLOW_SEALING : 0));
+        int r;
+
+        if (fd < 0)
+                return -errno;
+        r = write_all(fd, data, len);
+        if (r < 0)
+                return r;
+        if ((seal && fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0) ||
+            lseek(fd, 0, SEEK_SET) < 0)
+                return -errno;
+        return TAKE_FD(fd);
+}
+
 int write_file_atomic(int dirfd, const char *name, const char *data, size_t len, mode_t mode) {
         char tmp[256];
         _cleanup_close_ int fd = -1;
@@ -67,14 +95,7 @@ int write_file_atomic(int dirfd, const char *name, const char *data, size_t len,
         fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
         if (fd < 0)
                 return -errno;
-        for (size_t done = 0; done < len;) {
-                ssize_t n = RETRY_EINTR(write(fd, data + done, len - done));
-
-                if (n < 0)
-                        goto fail;
-                done += n;
-        }
-        if (fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
+        if (write_all(fd, data, len) < 0 || fsync(fd) < 0 || renameat(dirfd, tmp, dirfd, name) < 0)
                 goto fail;
         return 0;
 fail:

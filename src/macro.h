@@ -15,6 +15,7 @@
 #define _warn_unused_result_ __attribute__((warn_unused_result))
 
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define ELEMENTSOF(x) (sizeof(x) / sizeof((x)[0]))
 
 static inline void freep(void *p) {
@@ -27,9 +28,18 @@ static inline void closep(int *fd) {
                 int saved = errno;
                 close(*fd);
                 errno = saved;
+                *fd = -1;
         }
 }
 #define _cleanup_close_ _cleanup_(closep)
+
+static inline void close_pair(int p[2]) {
+        closep(&p[0]);
+        closep(&p[1]);
+}
+static inline void close_pairp(int (*p)[2]) {
+        close_pair(*p);
+}
 
 static inline void fclosep(FILE **f) {
         if (*f)

@@ -4,8 +4,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -16,11 +16,16 @@
 
 #include "config.h"
 #include "container.h"
+#include "duration.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
+#include "service.h"
 #include "macro.h"
+#include "output.h"
 #include "path.h"
+#include "ps.h"
+#include "runtime-features.h"
 #include "signal-name.h"
 #include "spec.h"
 
@@ -40,7 +45,9 @@ typedef struct Command {
 static const Command *find_command(const char *name);
 
 static void print_version(void) {
-        printf("runsd version %s\nspec: %s\n+SYSTEMD +CAP\n", PACKAGE_VERSION, OCI_VERSION);
+        _cleanup_free_ char *text = features_version_text();
+
+        fputs(text ?: "runsd version " PACKAGE_VERSION "\n", stdout);
 }
 
 static void print_command_help(const Command *c) {
@@ -94,13 +101,32 @@ static int want_args(const Command *c, int argc, char **argv, int min, int max) 
         return 0;
 }
 
+/* --preserve-fds N */
+static int parse_preserve_fds(const Command *c, const char *s, unsigned *ret) {
+        char *end;
+        long n;
+
+        errno = 0;
+        n = strtol(s, &end, 10);
+        if (errno || end == s || *end || n < 0 || n > 65536)
+                return error_set(-EINVAL, "%s: --preserve-fds \"%s\" is not a number of file descriptors", c->name, s);
+        *ret = (unsigned) n;
+        return 0;
+}
+
+enum { OPT_CONSOLE_SOCKET = 0x300, OPT_PRESERVE_FDS };
+
 static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) {
         static const struct option options[] = {
                 { "bundle", required_argument, NULL, 'b' },
                 { "pid-file", required_argument, NULL, 'p' },
                 { "detach", no_argument, NULL, 'd' },
                 { "no-new-keyring", no_argument, NULL, 'k' },
+                { "no-pivot", no_argument, NULL, 'P' },
                 { "no-machine", no_argument, NULL, 'm' },
+                { "service", no_argument, NULL, 's' },
+                { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+                { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
                 COMMON_LONG_OPTIONS,
                 {}
         };
@@ -125,8 +151,24 @@ static int cmd_create_or_run(const Globals *g, int argc, char **argv, bool run) 
                 case 'k':
                         /* runsd never makes a session keyring; nothing to do. */
                         break;
+                case 'P':
+                        /* runc's way around pivot_root(2) where it cannot work
+                         * (a rootfs on initramfs).  Where it works, pivoting
+                         * confines no less; where not, create fails saying so. */
+                        break;
                 case 'm':
                         o.no_machine = true;
+                        break;
+                case 's':
+                        o.service = true;
+                        break;
+                case OPT_CONSOLE_SOCKET:
+                        o.console_socket = optarg;
+                        break;
+                case OPT_PRESERVE_FDS:
+                        r = parse_preserve_fds(c, optarg, &o.preserve_fds);
+                        if (r < 0)
+                                return r;
                         break;
                 default:
                         r = common_option(c, opt, argv);
@@ -147,6 +189,133 @@ static int cmd_create(const Globals *g, int argc, char **argv) {
 
 static int cmd_run(const Globals *g, int argc, char **argv) {
         return cmd_create_or_run(g, argc, argv, true);
+}
+
+/* Not for users: what a service-mode container's unit runs (service.h). */
+static int cmd_service_init(const Globals *g, int argc, char **argv) {
+        if (argc != 2)
+                return error_set(-EINVAL, "service-init: expected the state directory");
+        return service_helper(argv[1]);
+}
+
+/* --user UID[:GID]: numbers, as runsd has no user database of the container's. */
+static int parse_user(const char *s, ExecOptions *o) {
+        unsigned long uid, gid;
+        char *end;
+
+        errno = 0;
+        uid = strtoul(s, &end, 10);
+        if (errno || end == s || !isdigit((unsigned char) s[0]) || uid >= UINT32_MAX)
+                goto bad;
+        o->set_user = true;
+        o->uid = (uid_t) uid;
+        if (*end == '\0')
+                return 0;
+        if (*end != ':' || !isdigit((unsigned char) end[1]))
+                goto bad;
+        s = end + 1;
+        gid = strtoul(s, &end, 10);
+        if (errno || *end || gid >= UINT32_MAX)
+                goto bad;
+        o->set_gid = true;
+        o->gid = (gid_t) gid;
+        return 0;
+bad:
+        return error_set(-EINVAL, "exec: --user \"%s\" is not UID[:GID] (numbers: runsd does not look names up)", s);
+}
+
+/* Append to a NULL-terminated array of argv's strings (not copied). */
+static int push(char ***l, size_t *n, char *s) {
+        char **m = realloc(*l, (*n + 2) * sizeof(char *));
+
+        if (!m)
+                return -ENOMEM;
+        m[(*n)++] = s;
+        m[*n] = NULL;
+        *l = m;
+        return 0;
+}
+
+static int cmd_exec(const Globals *g, int argc, char **argv) {
+        enum { OPT_PID_FILE = 0x400, OPT_CWD, OPT_NO_NEW_PRIVS };
+        static const struct option options[] = {
+                { "process", required_argument, NULL, 'p' },
+                { "detach", no_argument, NULL, 'd' },
+                { "pid-file", required_argument, NULL, OPT_PID_FILE },
+                { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+                { "tty", no_argument, NULL, 't' },
+                { "cwd", required_argument, NULL, OPT_CWD },
+                { "env", required_argument, NULL, 'e' },
+                { "user", required_argument, NULL, 'u' },
+                { "cap", required_argument, NULL, 'c' },
+                { "no-new-privs", no_argument, NULL, OPT_NO_NEW_PRIVS },
+                { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
+                COMMON_LONG_OPTIONS,
+                {}
+        };
+        const Command *c = find_command("exec");
+        _cleanup_free_ char **env = NULL, **caps = NULL;
+        size_t n_env = 0, n_caps = 0;
+        ExecOptions o = {};
+        int opt, r;
+
+        /* "+": what follows the ID is the command's */
+        while ((opt = getopt_long(argc, argv, "+:p:dte:u:c:h", options, NULL)) >= 0)
+                switch (opt) {
+                case 'p':
+                        o.process_file = optarg;
+                        break;
+                case 'd':
+                        o.detach = true;
+                        break;
+                case OPT_PID_FILE:
+                        o.pid_file = optarg;
+                        break;
+                case OPT_CONSOLE_SOCKET:
+                        o.console_socket = optarg;
+                        break;
+                case 't':
+                        o.tty = true;
+                        break;
+                case OPT_CWD:
+                        o.cwd = optarg;
+                        break;
+                case 'e':
+                        if (!strchr(optarg, '=') || optarg[0] == '=')
+                                return error_set(-EINVAL, "exec: --env \"%s\" is not NAME=VALUE", optarg);
+                        if (push(&env, &n_env, optarg) < 0)
+                                return -ENOMEM;
+                        break;
+                case 'u':
+                        r = parse_user(optarg, &o);
+                        if (r < 0)
+                                return r;
+                        break;
+                case 'c':
+                        if (push(&caps, &n_caps, optarg) < 0)
+                                return -ENOMEM;
+                        break;
+                case OPT_NO_NEW_PRIVS:
+                        o.no_new_privs = true;
+                        break;
+                case OPT_PRESERVE_FDS:
+                        r = parse_preserve_fds(c, optarg, &o.preserve_fds);
+                        if (r < 0)
+                                return r;
+                        break;
+                default:
+                        r = common_option(c, opt, argv);
+                        return r < 0 ? r : 0;
+                }
+        if (o.process_file ? argc - optind != 1 : argc - optind < 2)
+                return error_set(-EINVAL, "exec: expected %s; see 'runsd exec --help'",
+                                 o.process_file ? "only the ID with --process" : "ID COMMAND [ARGS...] or --process FILE ID");
+        o.env = env;
+        o.caps = caps;
+        if (!o.process_file)
+                o.args = argv + optind + 1;
+        /* in the foreground, the process's exit code is ours */
+        return container_exec(g->root, argv[optind], &o);
 }
 
 /* For commands whose only argument is the ID. */
@@ -358,6 +527,120 @@ static int cmd_update(const Globals *g, int argc, char **argv) {
         return container_update(g->root, argv[optind], res, where);
 }
 
+static int cmd_pause(const Globals *g, int argc, char **argv) {
+        const char *id;
+        int r = parse_id_only(find_command("pause"), argc, argv, &id);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        return container_pause(g->root, id);
+}
+
+static int cmd_resume(const Globals *g, int argc, char **argv) {
+        const char *id;
+        int r = parse_id_only(find_command("resume"), argc, argv, &id);
+
+        if (r != 0)
+                return r < 0 ? r : 0;
+        return container_resume(g->root, id);
+}
+
+static int print_pids_json(const pid_t *pids, size_t n) {
+        _cleanup_(json_decrefp) json_t *a = json_array();
+
+        for (size_t i = 0; a && i < n; i++)
+                if (json_array_append_new(a, json_integer(pids[i])) < 0)
+                        return -ENOMEM;
+        return print_json(a, JSON_COMPACT);
+}
+
+static int cmd_ps(const Globals *g, int argc, char **argv) {
+        static const struct option options[] = {
+                { "format", required_argument, NULL, 'f' },
+                COMMON_LONG_OPTIONS,
+                {}
+        };
+        const Command *c = find_command("ps");
+        _cleanup_free_ pid_t *pids = NULL;
+        _cleanup_free_ char *table = NULL;
+        const char *format = "table";
+        char **ps_args;
+        size_t n;
+        int opt, r;
+
+        /* "+": as runc, what follows the ID is ps's, "--" or not */
+        while ((opt = getopt_long(argc, argv, "+:f:h", options, NULL)) >= 0)
+                if (opt == 'f')
+                        format = optarg;
+                else if ((r = common_option(c, opt, argv)) != 0)
+                        return r < 0 ? r : 0;
+        if (!streq(format, "table") && !streq(format, "json"))
+                return error_set(-EINVAL, "ps: --format must be table or json, not \"%s\"", format);
+        r = want_args(c, argc, argv, 1, INT_MAX);
+        if (r < 0)
+                return r;
+        ps_args = argv + optind + 1;
+        if (*ps_args && streq(*ps_args, "--"))
+                ps_args++;
+        if (*ps_args && streq(format, "json"))
+                return error_set(-EINVAL, "ps: arguments for ps(1) go with --format table only");
+        r = container_pids(g->root, argv[optind], &pids, &n);
+        if (r < 0)
+                return r;
+        if (streq(format, "json"))
+                return print_pids_json(pids, n);
+        r = ps_table(ps_args, pids, n, &table);
+        if (r < 0)
+                return r;
+        fputs(table, stdout);
+        return 0;
+}
+
+static int print_event(const ContainerEvent *e, void *userdata) {
+        _cleanup_(json_decrefp) json_t *o = json_pack("{s:s, s:s}", "type", e->type, "id", e->id);
+        int r;
+
+        if (!o || (e->stats && json_object_set_new(o, "data", cgroup_stats_to_json(e->stats)) < 0))
+                return -ENOMEM;
+        r = print_json(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        /* one line per event, as it happens, whatever stdout is */
+        if (r >= 0 && fflush(stdout) != 0)
+                r = error_set(-errno, "events: write to standard output: %m");
+        return r;
+}
+
+static int cmd_events(const Globals *g, int argc, char **argv) {
+        static const struct option options[] = {
+                { "stats", no_argument, NULL, 's' },
+                { "interval", required_argument, NULL, 'i' },
+                COMMON_LONG_OPTIONS,
+                {}
+        };
+        const Command *c = find_command("events");
+        int64_t interval = 5LL * 1000000000;
+        bool stats_only = false;
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, ":si:h", options, NULL)) >= 0)
+                if (opt == 's')
+                        stats_only = true;
+                else if (opt == 'i') {
+                        r = duration_parse(optarg, &interval);
+                        if (r == -ERANGE)
+                                return error_set(r, "events: --interval \"%s\" is too long", optarg);
+                        if (r < 0)
+                                return error_set(r, "events: --interval \"%s\" is not a duration (such as 5s, 500ms, 1m30s)",
+                                                 optarg);
+                        if (interval <= 0)
+                                return error_set(-EINVAL, "events: --interval must be greater than 0, not \"%s\"", optarg);
+                } else if ((r = common_option(c, opt, argv)) != 0)
+                        return r < 0 ? r : 0;
+        r = want_args(c, argc, argv, 1, 1);
+        if (r < 0)
+                return r;
+        return container_events(g->root, argv[optind], stats_only, (uint64_t) interval, print_event, NULL);
+}
+
 static void print_table(const ContainerInfo *l, size_t n) {
         int w_id = 2, w_bundle = 6;
 
@@ -457,12 +740,34 @@ static int cmd_spec(const Globals *g, int argc, char **argv) {
         return 0;
 }
 
+static int cmd_features(const Globals *g, int argc, char **argv) {
+        static const struct option options[] = { COMMON_LONG_OPTIONS, {} };
+        _cleanup_(json_decrefp) json_t *o = NULL;
+        const Command *c = find_command("features");
+        int opt, r;
+
+        while ((opt = getopt_long(argc, argv, ":h", options, NULL)) >= 0)
+                if ((r = common_option(c, opt, argv)) != 0)
+                        return r < 0 ? r : 0;
+        r = want_args(c, argc, argv, 0, 0);
+        if (r < 0)
+                return r;
+        o = features_json();
+        /* runc's indent */
+        return print_json(o, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+}
+
 static const Command commands[] = {
         { "create", "ID", "Create a container from the bundle; its process waits until 'runsd start'.",
           "  -b, --bundle DIR           the bundle (default: the current directory)\n"
           "  -p, --pid-file FILE        write the container's init pid to FILE\n"
+          "      --console-socket SOCK  send the pty's master of process.terminal to this unix socket\n"
+          "      --preserve-fds N       pass the caller's fds 3..3+N-1 to the container's process\n"
           "      --no-new-keyring       accepted: runsd never creates a session keyring\n"
-          "      --no-machine           do not register the container with systemd-machined\n",
+          "      --no-pivot             accepted: runsd always uses pivot_root(2)\n"
+          "      --no-machine           do not register the container with systemd-machined\n"
+          "      --service              a transient service whose main process is the container's\n"
+          "                             init (systemd records its exit), not a scope\n",
           cmd_create },
         { "start", "ID", "Start the process of a created container.", "", cmd_start },
         { "state", "ID", "Print the state of a container as JSON.", "", cmd_state },
@@ -475,9 +780,30 @@ static const Command commands[] = {
           "  -b, --bundle DIR           the bundle (default: the current directory)\n"
           "  -p, --pid-file FILE        write the container's init pid to FILE\n"
           "  -d, --detach               return once the container runs\n"
+          "      --console-socket SOCK  send the pty's master of process.terminal to this unix socket\n"
+          "                             (without it, in the foreground, runsd relays the pty itself)\n"
+          "      --preserve-fds N       pass the caller's fds 3..3+N-1 to the container's process\n"
           "      --no-new-keyring       accepted: runsd never creates a session keyring\n"
-          "      --no-machine           do not register the container with systemd-machined\n",
+          "      --no-pivot             accepted: runsd always uses pivot_root(2)\n"
+          "      --no-machine           do not register the container with systemd-machined\n"
+          "      --service              a transient service whose main process is the container's\n"
+          "                             init (systemd records its exit), not a scope\n",
           cmd_run },
+        { "exec", "ID COMMAND [ARGS...] | --process FILE ID",
+          "Run a process in a running container; in the foreground, wait for it and exit with its code.",
+          "  -p, --process FILE         the process: a runtime-spec \"process\" JSON object\n"
+          "                             (else config.json's process, running COMMAND ARGS)\n"
+          "  -d, --detach               return once the process runs\n"
+          "      --pid-file FILE        write the process's pid to FILE\n"
+          "  -t, --tty                  give the process a new pty (process.terminal)\n"
+          "      --console-socket SOCK  send the pty's master to this unix socket\n"
+          "      --cwd DIR              working directory in the container\n"
+          "  -e, --env NAME=VALUE       set an environment variable (repeatable)\n"
+          "  -u, --user UID[:GID]       run as this user (numeric)\n"
+          "  -c, --cap CAP              add a capability (repeatable)\n"
+          "      --no-new-privs         set no_new_privs\n"
+          "      --preserve-fds N       pass the caller's fds 3..3+N-1 to the process\n",
+          cmd_exec },
         { "update", "ID", "Change the resource limits of a container (its unit's properties and cgroup).",
           "  -r, --resources FILE       a linux.resources JSON object (\"-\": standard input)\n"
           "      --memory SIZE          memory.limit (512m, 2g, ...; -1: none)\n"
@@ -492,6 +818,19 @@ static const Command commands[] = {
           "  -q, --quiet                only the IDs\n", cmd_list },
         { "spec", "", "Write a default config.json.",
           "  -b, --bundle DIR           where to write it (default: the current directory)\n", cmd_spec },
+        { "pause", "ID", "Freeze every process of a container.", "", cmd_pause },
+        { "resume", "ID", "Thaw a paused container.", "", cmd_resume },
+        { "ps", "ID [[--] PS_ARGS]", "List the processes of a container.",
+          "  -f, --format table|json    json: the PIDs as a JSON array; table (default): the\n"
+          "                             lines of ps(1) PS_ARGS (default -ef) of those PIDs\n",
+          cmd_ps },
+        { "events", "ID", "Print a container's stats and OOM events as JSON, one per line, until it stops.",
+          "  -s, --stats                print the stats once and exit\n"
+          "  -i, --interval DURATION    time between stats (default: 5s; such as 500ms, 1m)\n",
+          cmd_events },
+        { "features", "", "Print what runsd supports as the runtime-spec features document (JSON).", "",
+          cmd_features },
+        { "service-init", "DIR", NULL, "", cmd_service_init },
 };
 
 static const Command *find_command(const char *name) {
@@ -506,7 +845,8 @@ static void print_help(void) {
                "An OCI container runtime whose containers are systemd units.\n\n"
                "Commands:\n");
         for (size_t i = 0; i < ELEMENTSOF(commands); i++)
-                printf("  %-8s %s\n", commands[i].name, commands[i].summary);
+                if (commands[i].summary)
+                        printf("  %-8s %s\n", commands[i].name, commands[i].summary);
         printf("\nGlobal options:\n"
                "      --root DIR             state directory (default: " RUNSD_DEFAULT_ROOT ")\n"
                "      --log FILE             also write messages to FILE\n"
@@ -545,6 +885,11 @@ int main(int argc, char **argv) {
         bool debug = false;
         int opt, r;
 
+        r = output_fill_stdio();
+        if (r < 0) {
+                fprintf(stderr, "runsd: make closed stdin, stdout or stderr /dev/null: %s\n", strerror(-r));
+                return 1;
+        }
         /* Errors are ours to report, once. */
         opterr = 0;
         /* "+": stop at the command; its options are its own. */

@@ -11,11 +11,13 @@
 #include <sys/sysmacros.h>
 
 #include "cgroup.h"
+#include "copy.h"
 #include "error.h"
 #include "log.h"
 #include "mount.h"
 #include "path.h"
 #include "strv.h"
+#include "userns.h"
 
 /* Every mount target is resolved inside the rootfs with RESOLVE_IN_ROOT, so
  * a symlink in the image (say /etc -> /host/etc, or ../../..) can never make
@@ -126,19 +128,101 @@ static int remount_bind(int rootfd, const char *dest, unsigned long flags) {
 
 /* Flags that a bind mount takes only through a second, remounting call. */
 #define BIND_REMOUNT_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | \
-                            MS_RELATIME | MS_STRICTATIME)
+                            MS_RELATIME | MS_STRICTATIME | MS_NOSYMFOLLOW)
 
-static int mount_bind(int rootfd, const SpecMount *m) {
+/* The user namespace whose mappings an idmapped mount takes: its own
+ * mappings', else the container's (one joined by path, or the mappings
+ * runsd gives the one it makes). */
+static int idmap_userns(const Spec *s, const SpecMount *m, const char *field) {
+        int fd;
+
+        if (m->n_uid_mappings)
+                return userns_open_mapped(m->uid_mappings, m->n_uid_mappings, m->gid_mappings, m->n_gid_mappings,
+                                          field);
+        if (!s->namespaces[NS_USER].path)
+                return userns_open_mapped(s->ns.uid_mappings, s->ns.n_uid_mappings, s->ns.gid_mappings,
+                                          s->ns.n_gid_mappings, "linux");
+        fd = open(s->namespaces[NS_USER].path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return error_set(-errno, "open the user namespace %s: %m", s->namespaces[NS_USER].path);
+        return fd;
+}
+
+static int open_idmapped(const Spec *s, const SpecMount *m, const char *field) {
+        struct mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP };
+        _cleanup_close_ int tree = -1, userns = -1;
+
+        userns = idmap_userns(s, m, field);
+        if (userns < 0)
+                return userns;
+        tree = (int) syscall(SYS_open_tree, AT_FDCWD, m->source,
+                             OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (m->recursive ? AT_RECURSIVE : 0));
+        if (tree < 0)
+                return error_set(-errno, "bind mount source %s: %m", m->source);
+        attr.userns_fd = (uint64_t) userns;
+        if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (m->idmap_recursive ? AT_RECURSIVE : 0),
+                    &attr, sizeof attr) < 0)
+                return error_set(-errno, errno == EINVAL || errno == ENOSYS ?
+                                 "%s: the kernel or the file system of %s cannot idmap a mount: %m" :
+                                 "%s: idmap the mount of %s: %m", m->idmap_recursive ? "ridmap" : "idmap", m->source);
+        return TAKE_FD(tree);
+}
+
+void mount_fds_free(int *fds, size_t n) {
+        if (!fds)
+                return;
+        for (size_t i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        free(fds);
+}
+
+int mount_open_idmapped(const Spec *s, int **ret) {
+        int *fds = NULL;
+
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                char field[32];
+
+                if (!s->mounts[i].idmap)
+                        continue;
+                if (!fds) {
+                        fds = malloc(s->n_mounts * sizeof *fds);
+                        if (!fds)
+                                return -ENOMEM;
+                        for (size_t j = 0; j < s->n_mounts; j++)
+                                fds[j] = -1;
+                }
+                snprintf(field, sizeof field, "mounts[%zu]", i);
+                fds[i] = open_idmapped(s, &s->mounts[i], field);
+                if (fds[i] < 0) {
+                        int r = fds[i];
+
+                        mount_fds_free(fds, s->n_mounts);
+                        return error_prefix(r, "%s: %s", s->path, field);
+                }
+        }
+        *ret = fds;
+        return 0;
+}
+
+/* A bind mount, or with tree >= 0 the idmapped one runsd made, moved into
+ * place. */
+static int mount_bind(int rootfd, const SpecMount *m, int tree) {
         _cleanup_close_ int fd = -1;
         struct stat st;
         int r;
 
-        if (stat(m->source, &st) < 0)
+        if ((tree >= 0 ? fstat(tree, &st) : stat(m->source, &st)) < 0)
                 return error_set(-errno, "bind mount source %s: %m", m->source);
         fd = open_target(rootfd, m->destination, S_ISDIR(st.st_mode));
         if (fd < 0)
                 return fd;
-        r = mount_on_fd(m->source, fd, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL, m->destination);
+        if (tree < 0)
+                r = mount_on_fd(m->source, fd, NULL, MS_BIND | (m->recursive ? MS_REC : 0), NULL, m->destination);
+        else if (syscall(SYS_move_mount, tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                r = error_set(-errno, "move the idmapped mount of %s to %s: %m", m->source, m->destination);
+        else
+                r = 0;
         if (r < 0)
                 return r;
         if (m->flags & BIND_REMOUNT_FLAGS)
@@ -219,39 +303,116 @@ static int mount_cgroup(int rootfd, const SpecMount *m, bool cgroupns) {
         return mount_cgroup_v1(rootfd, m, cgroupns);
 }
 
-static int mount_one(int rootfd, const SpecMount *m, bool cgroupns) {
-        _cleanup_close_ int fd = -1;
+/* A user namespace may mount sysfs only with a network namespace it owns;
+ * else the host's /sys is bound in (read-only if asked), as runc does. */
+static int mount_sysfs_bind(int rootfd, const SpecMount *m) {
+        SpecMount b = *m;
+
+        b.source = (char *) "/sys";
+        b.recursive = true;
+        return mount_bind(rootfd, &b, -1);
+}
+
+/* A new file system (tmpfs, proc, ...), or with remount new flags for the
+ * one at the destination.  With tmpcopyup, what the image has there is
+ * copied into the new tmpfs, made read-only only afterwards. */
+static int mount_new(int fd, const SpecMount *m, unsigned long flags) {
+        int r = mount_on_fd(m->source, fd, m->type, flags, m->data, m->destination);
+
+        /* The options the file system did not take are the likely cause. */
+        return r == -EINVAL && m->data ? error_prefix(r, "options \"%s\"", m->data) : r;
+}
+
+/* The kernel's EINVAL for a remount of what is not a mount's root says
+ * nothing of why. */
+static int check_mount_point(int fd, const char *dest) {
+        struct statx stx;
+
+        if (statx(fd, "", AT_EMPTY_PATH, 0, &stx) < 0)
+                return error_set(-errno, "%s: %m", dest);
+        if (stx.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT && !(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT))
+                return error_set(-EINVAL, "nothing is mounted at %s", dest);
+        return 0;
+}
+
+static int mount_fs(int rootfd, const SpecMount *m) {
+        _cleanup_close_ int fd = -1, under = -1, top = -1;
         int r;
 
-        if (m->bind)
-                r = mount_bind(rootfd, m);
-        else if (streq(m->type, "cgroup") || streq(m->type, "cgroup2"))
-                r = mount_cgroup(rootfd, m, cgroupns);
-        else {
-                fd = open_target(rootfd, m->destination, true);
-                if (fd < 0)
-                        return fd;
-                r = mount_on_fd(m->source, fd, m->type, m->flags, m->data, m->destination);
-        }
-        if (r < 0 || !m->propagation)
+        fd = open_target(rootfd, m->destination, true);
+        if (fd < 0)
+                return fd;
+        if (m->flags & MS_REMOUNT && (r = check_mount_point(fd, m->destination)) < 0)
+                return error_prefix(r, "remount");
+        if (!m->copyup)
+                return mount_new(fd, m, m->flags);
+        under = openat2_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY);
+        if (under < 0)
+                return error_set(-errno, "open %s in the rootfs: %m", m->destination);
+        r = mount_new(fd, m, m->flags & ~MS_RDONLY);
+        if (r < 0)
                 return r;
+        top = openat2_in_root(rootfd, m->destination, O_RDONLY | O_DIRECTORY);
+        if (top < 0)
+                return error_set(-errno, "open the new %s: %m", m->destination);
+        r = copy_tree(under, top, m->destination);
+        if (r < 0)
+                return error_prefix(r, "tmpcopyup");
+        if (!m->readonly)
+                return 0;
+        closep(&fd);
+        fd = open_target(rootfd, m->destination, true);
+        if (fd < 0)
+                return fd;
+        return mount_new(fd, m, MS_REMOUNT | m->flags);
+}
+
+/* What is set on the mount once it is there: runc's recursive attributes
+ * (rro, rnosuid, ...) on every mount of its tree, then its propagation. */
+static int mount_finish(int rootfd, const SpecMount *m) {
+        _cleanup_close_ int fd = -1;
+
+        if (!m->attr_set && !m->attr_clr && !m->propagation)
+                return 0;
         fd = open_target(rootfd, m->destination, false);
         if (fd < 0)
                 return fd;
+        if (m->attr_set || m->attr_clr) {
+                struct mount_attr attr = { .attr_set = m->attr_set, .attr_clr = m->attr_clr };
+
+                if (syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr) < 0)
+                        return error_set(-errno, "set the recursive options of %s: %m", m->destination);
+        }
+        if (!m->propagation)
+                return 0;
         return mount_on_fd(NULL, fd, NULL, m->propagation, NULL, m->destination);
 }
 
-/* The nodes every container gets in a /dev of its own (as runc and crun). */
-static const struct {
-        const char *name;
-        unsigned major, minor;
-} default_devices[] = {
-        { "null",    1, 3 },
-        { "zero",    1, 5 },
-        { "full",    1, 7 },
-        { "random",  1, 8 },
-        { "urandom", 1, 9 },
-        { "tty",     5, 0 },
+static int mount_one(int rootfd, const SpecMount *m, int tree, bool cgroupns, bool sysfs_bind) {
+        int r;
+
+        if (m->bind)
+                r = mount_bind(rootfd, m, tree);
+        else if (sysfs_bind && streq(m->type, "sysfs"))
+                r = mount_sysfs_bind(rootfd, m);
+        else if (streq(m->type, "cgroup") || streq(m->type, "cgroup2"))
+                r = mount_cgroup(rootfd, m, cgroupns);
+        else
+                r = mount_fs(rootfd, m);
+        if (r < 0)
+                return r;
+        return mount_finish(rootfd, m);
+}
+
+/* The nodes every container gets in a /dev of its own (as runc and crun);
+ * an entry of linux.devices with the same path replaces one. */
+static const SpecDevice default_devices[] = {
+        { .path = (char *) "/dev/null",    .type = 'c', .major = 1, .minor = 3, .mode = 0666 },
+        { .path = (char *) "/dev/zero",    .type = 'c', .major = 1, .minor = 5, .mode = 0666 },
+        { .path = (char *) "/dev/full",    .type = 'c', .major = 1, .minor = 7, .mode = 0666 },
+        { .path = (char *) "/dev/random",  .type = 'c', .major = 1, .minor = 8, .mode = 0666 },
+        { .path = (char *) "/dev/urandom", .type = 'c', .major = 1, .minor = 9, .mode = 0666 },
+        { .path = (char *) "/dev/tty",     .type = 'c', .major = 5, .minor = 0, .mode = 0666 },
 };
 
 static const struct {
@@ -264,19 +425,83 @@ static const struct {
         { "ptmx",   "pts/ptmx" },
 };
 
-static int setup_dev(int rootfd) {
-        _cleanup_close_ int dev = openat2_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY);
+/* Create node d in the rootfs, its directory resolved (and made) inside the
+ * rootfs as a mount target is.  With bind (in a user namespace), or where
+ * the kernel refuses mknod, the host's node of the same path is bound onto
+ * an empty file instead, as runc and crun do; a fifo needs no privilege. */
+static int create_device(int rootfd, const SpecDevice *d, bool bind) {
+        _cleanup_free_ char *dir_path = strdup(d->path);
+        _cleanup_close_ int dir = -1, fd = -1;
+        struct stat st;
+        char *name;
 
+        if (!dir_path)
+                return -ENOMEM;
+        name = strrchr(dir_path, '/');
+        *name++ = '\0';
+        dir = open_target(rootfd, dir_path, true);
+        if (dir < 0)
+                return dir;
+        if (!bind || d->type == 'p') {
+                if (mknodat(dir, name, spec_device_ifmt(d) | d->mode, makedev(d->major, d->minor)) == 0) {
+                        /* mknod obeys the umask */
+                        if (fchmodat(dir, name, d->mode, 0) < 0 ||
+                            fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+                                return error_set(-errno, "set the mode and owner of %s: %m", d->path);
+                        return 0;
+                }
+                /* A node that is there already stays, as in runc: one of
+                 * linux.devices made before a default of the same path. */
+                if (errno == EEXIST)
+                        return 0;
+                if (errno != EPERM)
+                        return error_set(-errno, "create %s: %m", d->path);
+        }
+        /* (The devices cgroup refuses mknod too, if the rules deny "m".
+         * stat, as access() of a node they deny is refused as well.) */
+        if (stat(d->path, &st) < 0 && errno == ENOENT)
+                return error_set(-EPERM, "create %s: mknod is not permitted here, and the host has no %s to "
+                                 "bind-mount instead", d->path, d->path);
+        fd = open_target(rootfd, d->path, false);
+        if (fd < 0)
+                return fd;
+        return mount_on_fd(d->path, fd, NULL, MS_BIND, NULL, d->path);
+}
+
+static const SpecMount *dev_mount(const Spec *s) {
+        for (size_t i = 0; i < s->n_mounts; i++)
+                if (streq(s->mounts[i].destination, "/dev"))
+                        return &s->mounts[i];
+        return NULL;
+}
+
+static int setup_devices(int rootfd, const Spec *s) {
+        const SpecMount *m = dev_mount(s);
+        /* mknod is refused in a user namespace */
+        bool bind = s->namespaces[NS_USER].enabled;
+        _cleanup_close_ int dev = -1;
+        int r;
+
+        /* The host's /dev bound in has the host's nodes; runsd makes none
+         * there (as runc). */
+        if (m && m->bind) {
+                if (s->n_devices > 0)
+                        log_warning("%s: linux.devices: not created: /dev is a bind mount of %s", s->path, m->source);
+                return 0;
+        }
+        for (size_t i = 0; i < s->n_devices; i++)
+                if ((r = create_device(rootfd, &s->devices[i], bind)) < 0)
+                        return error_prefix(r, "%s: linux.devices[%zu]", s->path, i);
+        /* The rootfs's own /dev, without a file system of the container's
+         * on it, is the image's business. */
+        if (!m)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(default_devices); i++)
+                if ((r = create_device(rootfd, &default_devices[i], bind)) < 0)
+                        return r;
+        dev = openat2_in_root(rootfd, "/dev", O_RDONLY | O_DIRECTORY);
         if (dev < 0)
                 return error_set(-errno, "open /dev in the rootfs: %m");
-        for (size_t i = 0; i < ELEMENTSOF(default_devices); i++) {
-                if (mknodat(dev, default_devices[i].name, S_IFCHR | 0666,
-                            makedev(default_devices[i].major, default_devices[i].minor)) < 0 && errno != EEXIST)
-                        return error_set(-errno, "create /dev/%s: %m", default_devices[i].name);
-                /* mknod obeys the umask; the nodes are for everyone. */
-                if (fchmodat(dev, default_devices[i].name, 0666, 0) < 0)
-                        return error_set(-errno, "chmod /dev/%s: %m", default_devices[i].name);
-        }
         for (size_t i = 0; i < ELEMENTSOF(default_dev_links); i++)
                 if (symlinkat(default_dev_links[i].target, dev, default_dev_links[i].name) < 0 && errno != EEXIST)
                         return error_set(-errno, "create /dev/%s: %m", default_dev_links[i].name);
@@ -311,25 +536,19 @@ static int readonly_path(int rootfd, const char *path) {
         return remount_bind(rootfd, path, MS_RDONLY);
 }
 
-static bool dev_is_own(const Spec *s) {
-        for (size_t i = 0; i < s->n_mounts; i++)
-                if (streq(s->mounts[i].destination, "/dev"))
-                        return !s->mounts[i].bind;
-        return false;
-}
-
 static int pivot_root_to(const char *root) {
         _cleanup_close_ int fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
         if (fd < 0 || fchdir(fd) < 0)
                 return error_set(-errno, "enter rootfs %s: %m", root);
         /* pivot_root(".", ".") stacks the old root on top of the new one;
-         * detaching it leaves only the new.  Made a slave first, so the
-         * unmount does not travel back to the host. */
+         * detaching it leaves only the new.  Every mount of the old root is
+         * a slave or private since rootfs_setup() began, so the unmount
+         * does not travel back to the host.  (A mount(MS_SLAVE|MS_REC) of
+         * "." here would reach the new root's tree too, and undo the
+         * mounts' own rshared.) */
         if (syscall(SYS_pivot_root, ".", ".") < 0)
                 return error_set(-errno, "pivot_root to %s: %m", root);
-        if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
-                return error_set(-errno, "make the old root a slave: %m");
         if (umount2(".", MNT_DETACH) < 0)
                 return error_set(-errno, "detach the old root: %m");
         if (chdir("/") < 0)
@@ -337,17 +556,27 @@ static int pivot_root_to(const char *root) {
         return 0;
 }
 
-int rootfs_setup(const Spec *s, EnterCgroupFn enter_cgroup, void *userdata) {
+int rootfs_setup(const Spec *s, int *mount_fds, EnterCgroupFn enter_cgroup, BeforePivotFn before_pivot,
+                 void *userdata) {
         _cleanup_close_ int rootfd = -1;
-        unsigned long propagation = s->rootfs_propagation ?: MS_SLAVE | MS_REC;
+        /* 0: none asked, the mounts keep their own (rslave, as in runc) */
+        unsigned long propagation = s->rootfs_propagation;
+        bool sysfs_bind = s->namespaces[NS_USER].enabled &&
+                          !(s->namespaces[NS_NETWORK].enabled && !s->namespaces[NS_NETWORK].path);
         int r;
 
-        /* Nothing mounted from here on may reach the host. */
-        if (mount(NULL, "/", NULL, propagation & MS_SHARED ? MS_SLAVE | MS_REC : propagation, NULL) < 0)
+        /* Nothing mounted from here on may reach the host: every mount a
+         * slave (private with rprivate), which also makes the rootfs's
+         * parent mount unshared, as pivot_root(2) requires.  The
+         * propagation linux.rootfsPropagation asks for is the new root's,
+         * after pivot_root. */
+        if (mount(NULL, "/", NULL, propagation == (MS_PRIVATE | MS_REC) ? propagation : MS_SLAVE | MS_REC, NULL) < 0)
                 return error_set(-errno, "set the propagation of /: %m");
         /* pivot_root needs the rootfs to be a mount point. */
         if (mount(s->root_path, s->root_path, NULL, MS_BIND | MS_REC, NULL) < 0)
-                return error_set(-errno, "bind mount rootfs %s: %m", s->root_path);
+                return error_set(-errno, "bind mount rootfs %s: %m%s", s->root_path,
+                                 errno == EACCES && s->namespaces[NS_USER].enabled ?
+                                 " (the container's root, in its user namespace, must be able to reach it)" : "");
         rootfd = open(s->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
         if (rootfd < 0)
                 return error_set(-errno, "open rootfs %s: %m", s->root_path);
@@ -360,15 +589,15 @@ int rootfs_setup(const Spec *s, EnterCgroupFn enter_cgroup, void *userdata) {
                         if (r < 0)
                                 return r;
                 }
-                r = mount_one(rootfd, m, s->namespaces[NS_CGROUP].enabled);
+                r = mount_one(rootfd, m, mount_fds ? mount_fds[i] : -1, s->namespaces[NS_CGROUP].enabled, sysfs_bind);
+                if (mount_fds)
+                        closep(&mount_fds[i]);
                 if (r < 0)
                         return error_prefix(r, "%s: mounts[%zu]", s->path, i);
         }
-        if (dev_is_own(s)) {
-                r = setup_dev(rootfd);
-                if (r < 0)
-                        return r;
-        }
+        r = setup_devices(rootfd, s);
+        if (r < 0)
+                return r;
         STRV_FOREACH(p, s->masked_paths)
                 if ((r = mask_path(rootfd, *p)) < 0)
                         return r;
@@ -376,11 +605,17 @@ int rootfs_setup(const Spec *s, EnterCgroupFn enter_cgroup, void *userdata) {
                 if ((r = readonly_path(rootfd, *p)) < 0)
                         return r;
 
+        r = enter_cgroup(userdata);
+        if (r < 0)
+                return r;
+        r = before_pivot(userdata);
+        if (r < 0)
+                return r;
         r = pivot_root_to(s->root_path);
         if (r < 0)
                 return r;
-        if (propagation & MS_SHARED && mount(NULL, "/", NULL, propagation, NULL) < 0)
-                return error_set(-errno, "make / shared: %m");
+        if (propagation && mount(NULL, "/", NULL, propagation, NULL) < 0)
+                return error_set(-errno, "linux.rootfsPropagation: set the propagation of /: %m");
         if (s->root_readonly && mount(NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY, NULL) < 0)
                 return error_set(-errno, "make the rootfs read-only: %m");
         return 0;

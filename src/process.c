@@ -2,7 +2,9 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -11,8 +13,10 @@
 #include "capabilities.h"
 #include "error.h"
 #include "path.h"
+#include "process-attr.h"
 #include "process.h"
 #include "strv.h"
+#include "userns.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -34,22 +38,30 @@ static int apply_rlimits(const SpecProcess *p) {
         return 0;
 }
 
-static int apply_oom_score_adj(const SpecProcess *p) {
+int process_apply_oom_score_adj(const SpecProcess *p) {
         _cleanup_close_ int fd = -1;
-        char buf[16];
+        char buf[16], now[16] = "";
         int n;
 
         if (!p->has_oom_score_adj)
                 return 0;
-        fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
         n = snprintf(buf, sizeof buf, "%d", p->oom_score_adj);
+        /* Set already (the init does it early: see process.h)?  Reading
+         * needs no more than the world's permission. */
+        fd = open("/proc/self/oom_score_adj", O_RDONLY | O_CLOEXEC);
+        if (fd >= 0 && read(fd, now, sizeof now - 1) > 0 && strtol(now, NULL, 10) == p->oom_score_adj)
+                return 0;
+        closep(&fd);
+        fd = open("/proc/self/oom_score_adj", O_WRONLY | O_CLOEXEC);
         if (fd < 0 || write(fd, buf, n) != n)
                 return error_set(-errno, "process.oomScoreAdj: %m");
         return 0;
 }
 
 static int switch_user(const SpecProcess *p) {
-        if (setgroups(p->n_additional_gids, p->additional_gids) < 0)
+        /* With none to set, a user namespace that denies setgroups(2) is fine. */
+        if ((p->n_additional_gids > 0 || userns_setgroups_allowed()) &&
+            setgroups(p->n_additional_gids, p->additional_gids) < 0)
                 return error_set(-errno, "process.user.additionalGids: setgroups: %m");
         if (setresgid(p->gid, p->gid, p->gid) < 0)
                 return error_set(-errno, "process.user.gid: setgid %u: %m", p->gid);
@@ -98,14 +110,31 @@ static int find_executable(const SpecProcess *p, char **ret) {
         return error_set(-ENOENT, "process.args[0]: exec: \"%s\": executable file not found in $PATH", name);
 }
 
-int process_setup(const SpecProcess *p, char **ret_executable) {
+/* process.cwd is resolved in the container's root, but a magic link on
+ * the way (/proc/self/fd/N of an fd still open during setup) leads
+ * anywhere: the kernel's own answer to where we are is checked, and is no
+ * path ("(unreachable)...", ENOENT from glibc) outside our root
+ * (CVE-2024-21626). */
+static int enter_cwd(const char *cwd) {
+        char buf[PATH_MAX];
+
+        if (chdir(cwd) < 0)
+                return error_set(-errno, "process.cwd: %s: %m", cwd);
+        if (!getcwd(buf, sizeof buf) || buf[0] != '/')
+                return error_set(-EPERM, "process.cwd: %s: leads outside the container's root", cwd);
+        return 0;
+}
+
+int process_setup(const Spec *s, char **ret_executable) {
+        const SpecProcess *p = &s->process;
         int r;
 
-        if (chdir(p->cwd) < 0)
-                return error_set(-errno, "process.cwd: %s: %m", p->cwd);
+        r = enter_cwd(p->cwd);
+        if (r < 0)
+                return r;
         if (p->has_umask)
                 umask(p->umask);
-        if ((r = apply_rlimits(p)) < 0 || (r = apply_oom_score_adj(p)) < 0)
+        if ((r = apply_rlimits(p)) < 0 || (r = process_apply_oom_score_adj(p)) < 0 || (r = process_attr_apply(s)) < 0)
                 return r;
         if (p->has_capabilities) {
                 r = capabilities_drop_bounding(&p->capabilities);
@@ -126,5 +155,8 @@ int process_setup(const SpecProcess *p, char **ret_executable) {
         }
         if (p->no_new_privileges && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
                 return error_set(-errno, "process.noNewPrivileges: %m");
+        r = process_attr_final(p);
+        if (r < 0)
+                return r;
         return find_executable(p, ret_executable);
 }

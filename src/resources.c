@@ -7,10 +7,12 @@
 #include <string.h>
 
 #include "cgroup.h"
+#include "device-policy.h"
 #include "error.h"
 #include "fileio.h"
 #include "log.h"
 #include "resources.h"
+#include "systemd.h"
 
 #define CPU_LIST_MAX 8192     /* CPUs or memory nodes; more is not a config */
 #define DEFAULT_CFS_PERIOD_USEC 100000ULL
@@ -90,15 +92,53 @@ uint64_t blkio_weight_to_io_weight(uint64_t weight) {
         return 1 + (weight - 10) * 9999 / 990;
 }
 
+/* What runc and crun allow after a config's own device rules, whatever
+ * those say: making any node, and the nodes every container has (null,
+ * zero, full, random, urandom, tty, ptmx and the ptys).  Configs rely on
+ * it: podman's denies all devices and then uses /dev/null and /dev/ptmx. */
+static const SpecDeviceRule default_device_rules[] = {
+        { true, 'c', -1, -1, "m" },
+        { true, 'b', -1, -1, "m" },
+        { true, 'c', 1, 3, "rwm" },
+        { true, 'c', 1, 5, "rwm" },
+        { true, 'c', 1, 7, "rwm" },
+        { true, 'c', 1, 8, "rwm" },
+        { true, 'c', 1, 9, "rwm" },
+        { true, 'c', 5, 0, "rwm" },
+        { true, 'c', 5, 2, "rwm" },
+        { true, 'c', 136, -1, "rwm" },
+};
+
+/* linux.resources.devices, and the defaults after them, in systemd's terms
+ * (see device-policy.h). */
+static int device_policy(const SpecResources *r, const char *where, bool warn, DevicePolicy *ret) {
+        _cleanup_free_ char *proc_devices = NULL;
+        _cleanup_free_ SpecDeviceRule *rules = NULL;
+        size_t n = r->n_devices + ELEMENTSOF(default_device_rules);
+        int k = read_full_file("/proc/devices", 64 * 1024, &proc_devices, NULL);
+
+        if (k < 0)
+                return error_set(k, "/proc/devices: %m");
+        rules = calloc(n, sizeof *rules);
+        if (!rules)
+                return -ENOMEM;
+        memcpy(rules, r->devices, r->n_devices * sizeof *rules);
+        memcpy(rules + r->n_devices, default_device_rules, sizeof default_device_rules);
+        return device_policy_from_rules(rules, n, proc_devices, where, warn, ret);
+}
+
 /* ------------------------------------------------------------------ check */
 
 int resources_check(const SpecResources *r, bool unified, const char *where) {
         const char *v1_only = NULL, *v2_only = NULL;
 
-        /* DevicePolicy=strict + DeviceAllow= is the plan; until then, never
-         * run a container with less confinement than it asked for. */
-        if (r->n_devices > 0)
-                return error_set(-EOPNOTSUPP, "%sdevices: not supported yet by runsd", where);
+        if (r->n_devices > 0) {
+                _cleanup_(device_policy_done) DevicePolicy p = {};
+                int k = device_policy(r, where, true, &p);
+
+                if (k < 0)
+                        return k;
+        }
         if (unified) {
                 if (r->memory.disable_oom_killer)
                         v1_only = "memory.disableOOMKiller";
@@ -161,25 +201,6 @@ static int append_u64(sd_bus_message *m, const char *name, uint64_t v) {
         return sd_bus_message_append(m, "(sv)", name, "t", v);
 }
 
-/* Open the (sv) of property name, its variant holding contents. */
-static int property_open(sd_bus_message *m, const char *name, const char *contents) {
-        int r;
-
-        r = sd_bus_message_open_container(m, 'r', "sv");
-        if (r < 0)
-                return r;
-        r = sd_bus_message_append(m, "s", name);
-        if (r < 0)
-                return r;
-        return sd_bus_message_open_container(m, 'v', contents);
-}
-
-static int property_close(sd_bus_message *m) {
-        int r = sd_bus_message_close_container(m);
-
-        return r < 0 ? r : sd_bus_message_close_container(m);
-}
-
 static int append_mask(sd_bus_message *m, const char *name, const char *list) {
         _cleanup_free_ uint8_t *mask = NULL;
         size_t size;
@@ -188,13 +209,13 @@ static int append_mask(sd_bus_message *m, const char *name, const char *list) {
         r = cpu_list_to_mask(list, &mask, &size);
         if (r < 0)
                 return r;
-        r = property_open(m, name, "ay");
+        r = systemd_property_open(m, name, "ay");
         if (r < 0)
                 return r;
         r = sd_bus_message_append_array(m, 'y', mask, size);
         if (r < 0)
                 return r;
-        return property_close(m);
+        return systemd_property_close(m);
 }
 
 /* A property of type a(st): a device path and a number per entry. */
@@ -203,7 +224,7 @@ static int append_device_list(sd_bus_message *m, const char *name, const SpecDev
 
         if (n == 0)
                 return 0;
-        r = property_open(m, name, "a(st)");
+        r = systemd_property_open(m, name, "a(st)");
         if (r < 0)
                 return r;
         r = sd_bus_message_open_container(m, 'a', "(st)");
@@ -222,7 +243,7 @@ static int append_device_list(sd_bus_message *m, const char *name, const SpecDev
         r = sd_bus_message_close_container(m);
         if (r < 0)
                 return r;
-        return property_close(m);
+        return systemd_property_close(m);
 }
 
 static int append_io_device_weight(sd_bus_message *m, const SpecResources *r) {
@@ -236,6 +257,39 @@ static int append_io_device_weight(sd_bus_message *m, const SpecResources *r) {
                 l[i] = (SpecDeviceRate) { d->major, d->minor, blkio_weight_to_io_weight(d->weight) };
         }
         return append_device_list(m, "IODeviceWeight", l, r->block_io.n_weight_device);
+}
+
+/* As runc: the policy, an empty DeviceAllow= that clears the list (so that
+ * `update` replaces it), then the entries. */
+static int append_devices(sd_bus_message *m, const SpecResources *r) {
+        _cleanup_(device_policy_done) DevicePolicy p = {};
+        int k;
+
+        if (r->n_devices == 0)
+                return 0;
+        /* resources_check() said what is wrong or left out */
+        k = device_policy(r, "", false, &p);
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "(sv)", "DevicePolicy", "s", "strict");
+        if (k < 0)
+                return k;
+        k = sd_bus_message_append(m, "(sv)", "DeviceAllow", "a(ss)", 0);
+        if (k < 0 || p.n_allow == 0)
+                return k;
+        k = systemd_property_open(m, "DeviceAllow", "a(ss)");
+        if (k < 0)
+                return k;
+        k = sd_bus_message_open_container(m, 'a', "(ss)");
+        if (k < 0)
+                return k;
+        for (size_t i = 0; i < p.n_allow; i++)
+                if ((k = sd_bus_message_append(m, "(ss)", p.allow[i].path, p.allow[i].access)) < 0)
+                        return k;
+        k = sd_bus_message_close_container(m);
+        if (k < 0)
+                return k;
+        return systemd_property_close(m);
 }
 
 int resources_append_properties(sd_bus_message *m, const SpecResources *r, bool unified) {
@@ -297,7 +351,7 @@ int resources_append_properties(sd_bus_message *m, const SpecResources *r, bool 
                 if ((unified || t == THROTTLE_READ_BPS || t == THROTTLE_WRITE_BPS) &&
                     (k = append_device_list(m, throttles[t], r->block_io.throttle[t], r->block_io.n_throttle[t])) < 0)
                         return k;
-        return 0;
+        return append_devices(m, r);
 }
 
 /* ------------------------------------------------------------- cgroupfs */

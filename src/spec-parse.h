@@ -51,5 +51,39 @@ int get_strv(const Parser *p, json_t *obj, const char *key, const char *field, c
 /* An absolute path without ".." components, normalized in place. */
 int check_absolute(const Parser *p, const char *field, char **path);
 
+/* config.json's "hooks" (spec-hooks.c). */
+int spec_hooks_parse(const Parser *p, json_t *root, SpecHooks *ret);
+
+/* uidMappings or gidMappings (key) of object l, named field in messages:
+ * 1 if there, 0 if not. */
+int parse_id_maps(const Parser *p, json_t *l, const char *key, const char *field, SpecIdMap **ret, size_t *ret_n);
+
+/* Up to 64 printable characters, no '/': a host or domain name. */
+bool hostname_valid(const char *h);
+
+/* linux.uidMappings, gidMappings, timeOffsets and sysctl, and domainname
+ * (spec-namespaces.c), once linux.namespaces and process are parsed. */
+int spec_namespaces_parse(const Parser *p, json_t *root, Spec *s);
+void spec_namespaces_done(SpecNamespaceSettings *ns);
+
 /* linux.resources (spec-resources.c); prefix names its fields in messages. */
 int spec_resources_parse_object(const Parser *p, json_t *res, const char *prefix, SpecResources **ret);
+
+/* linux.devices (spec-devices.c) */
+int spec_devices_parse(const Parser *p, json_t *linux_obj, Spec *s);
+void spec_devices_free(SpecDevice *d, size_t n);
+
+/* linux_obj.seccomp into *ret, NULL if absent (spec-seccomp.c). */
+int spec_seccomp_parse(const Parser *p, json_t *linux_obj, SpecSeccomp **ret);
+
+/* process.scheduler, ioPriority, execCPUAffinity, apparmorProfile and
+ * selinuxLabel; linux.personality, memoryPolicy and mountLabel, once the
+ * mounts are parsed (spec-process.c). */
+int spec_process_attr_parse(const Parser *p, json_t *process, SpecProcess *proc);
+void spec_process_attr_done(SpecProcess *proc);
+int spec_linux_attr_parse(const Parser *p, json_t *linux_obj, Spec *s);
+void spec_linux_attr_done(Spec *s);
+
+/* linux.netDevices and intelRdt, once linux.namespaces is parsed (spec-host.c). */
+int spec_host_parse(const Parser *p, json_t *linux_obj, Spec *s);
+void spec_host_done(Spec *s);

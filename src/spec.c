@@ -76,8 +76,6 @@ static int parse_namespaces(const Parser *p, json_t *linux_obj, Spec *s) {
                         return field_error(p, f, "unknown namespace type \"%s\"", type);
                 if (s->namespaces[t].enabled)
                         return field_error(p, f, "namespace \"%s\" is listed twice", type);
-                if (t == NS_USER || t == NS_TIME)
-                        return not_supported(p, f);
                 snprintf(f, sizeof f, "linux.namespaces[%zu].path", i);
                 r = get_string(p, v, "path", f, &path);
                 if (r < 0)
@@ -121,7 +119,38 @@ static const MountOption mount_flag_options[] = {
         { "norelatime",  true,  MS_RELATIME },
         { "strictatime", false, MS_STRICTATIME },
         { "nostrictatime", true, MS_STRICTATIME },
+        { "iversion",    false, MS_I_VERSION },
+        { "noiversion",  true,  MS_I_VERSION },
+        { "lazytime",    false, MS_LAZYTIME },
+        { "nolazytime",  true,  MS_LAZYTIME },
+        { "silent",      false, MS_SILENT },
+        { "loud",        true,  MS_SILENT },
+        { "nosymfollow", false, MS_NOSYMFOLLOW },
+        { "symfollow",   true,  MS_NOSYMFOLLOW },
+        { "remount",     false, MS_REMOUNT },
         { "defaults",    false, 0 },
+};
+
+/* runc's recursive options: attributes of every mount of the tree. */
+static const MountOption mount_attr_options[] = {
+        { "rro",            false, MOUNT_ATTR_RDONLY },
+        { "rrw",            true,  MOUNT_ATTR_RDONLY },
+        { "rnosuid",        false, MOUNT_ATTR_NOSUID },
+        { "rsuid",          true,  MOUNT_ATTR_NOSUID },
+        { "rnodev",         false, MOUNT_ATTR_NODEV },
+        { "rdev",           true,  MOUNT_ATTR_NODEV },
+        { "rnoexec",        false, MOUNT_ATTR_NOEXEC },
+        { "rexec",          true,  MOUNT_ATTR_NOEXEC },
+        { "rnodiratime",    false, MOUNT_ATTR_NODIRATIME },
+        { "rdiratime",      true,  MOUNT_ATTR_NODIRATIME },
+        { "rrelatime",      false, MOUNT_ATTR_RELATIME },
+        { "rnorelatime",    true,  MOUNT_ATTR_RELATIME },
+        { "rnoatime",       false, MOUNT_ATTR_NOATIME },
+        { "ratime",         true,  MOUNT_ATTR_NOATIME },
+        { "rstrictatime",   false, MOUNT_ATTR_STRICTATIME },
+        { "rnostrictatime", true,  MOUNT_ATTR_STRICTATIME },
+        { "rnosymfollow",   false, MOUNT_ATTR_NOSYMFOLLOW },
+        { "rsymfollow",     true,  MOUNT_ATTR_NOSYMFOLLOW },
 };
 
 static const MountOption mount_propagation_options[] = {
@@ -135,6 +164,43 @@ static const MountOption mount_propagation_options[] = {
         { "runbindable", false, MS_UNBINDABLE | MS_REC },
 };
 
+static const MountOption mount_bind_options[] = {
+        { "bind",        false, 0 },
+        { "rbind",       false, MS_REC },
+};
+
+/* Options that set a field of the mount's own (above, the tables). */
+static const char *const mount_field_options[] = { "idmap", "ridmap", "tmpcopyup" };
+
+int spec_mount_option_names(const char ***ret, size_t *ret_n) {
+        static const struct {
+                const MountOption *table;
+                size_t n;
+        } tables[] = {
+                { mount_flag_options, ELEMENTSOF(mount_flag_options) },
+                { mount_attr_options, ELEMENTSOF(mount_attr_options) },
+                { mount_propagation_options, ELEMENTSOF(mount_propagation_options) },
+                { mount_bind_options, ELEMENTSOF(mount_bind_options) },
+        };
+        size_t n = ELEMENTSOF(mount_field_options);
+        const char **l;
+
+        for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+                n += tables[t].n;
+        l = calloc(n, sizeof(char *));
+        if (!l)
+                return -ENOMEM;
+        n = 0;
+        for (size_t t = 0; t < ELEMENTSOF(tables); t++)
+                for (size_t i = 0; i < tables[t].n; i++)
+                        l[n++] = tables[t].table[i].name;
+        for (size_t i = 0; i < ELEMENTSOF(mount_field_options); i++)
+                l[n++] = mount_field_options[i];
+        *ret = l;
+        *ret_n = n;
+        return 0;
+}
+
 static const MountOption *mount_option_find(const MountOption *table, size_t n, const char *name) {
         for (size_t i = 0; i < n; i++)
                 if (streq(table[i].name, name))
@@ -145,6 +211,7 @@ static const MountOption *mount_option_find(const MountOption *table, size_t n, 
 static int parse_mount_options(const Parser *p, const char *field, char **options, SpecMount *m) {
         _cleanup_free_ char *data = NULL;
         size_t data_len = 0;
+        bool atime = false;
 
         STRV_FOREACH(o, options) {
                 const MountOption *opt;
@@ -154,14 +221,33 @@ static int parse_mount_options(const Parser *p, const char *field, char **option
                                 m->flags &= ~opt->flag;
                         else
                                 m->flags |= opt->flag;
+                } else if ((opt = mount_option_find(mount_attr_options, ELEMENTSOF(mount_attr_options), *o)) &&
+                           (opt->flag & MOUNT_ATTR__ATIME || opt->flag == MOUNT_ATTR_RELATIME)) {
+                        /* One way of keeping atime: the last named, where
+                         * ratime, rnorelatime and rnostrictatime mean the
+                         * kernel's default, relatime. */
+                        m->attr_set = (m->attr_set & ~MOUNT_ATTR__ATIME) | (opt->clear ? MOUNT_ATTR_RELATIME : opt->flag);
+                        atime = true;
+                } else if (opt) {
+                        /* The later of a pair wins, as with the flags. */
+                        m->attr_set &= ~opt->flag;
+                        m->attr_clr &= ~opt->flag;
+                        if (opt->clear)
+                                m->attr_clr |= opt->flag;
+                        else
+                                m->attr_set |= opt->flag;
                 } else if ((opt = mount_option_find(mount_propagation_options, ELEMENTSOF(mount_propagation_options), *o)))
                         m->propagation = opt->flag;
-                else if (streq(*o, "bind"))
+                else if ((opt = mount_option_find(mount_bind_options, ELEMENTSOF(mount_bind_options), *o))) {
                         m->bind = true;
-                else if (streq(*o, "rbind"))
-                        m->bind = m->recursive = true;
-                else if (streq(*o, "remount") || streq(*o, "idmap") || streq(*o, "ridmap") ||
-                         streq(*o, "tmpcopyup") || strncmp(*o, "X-mount.", 8) == 0) {
+                        m->recursive = m->recursive || opt->flag & MS_REC;
+                } else if (streq(*o, "idmap"))
+                        m->idmap = true;
+                else if (streq(*o, "ridmap"))
+                        m->idmap = m->idmap_recursive = true;
+                else if (streq(*o, "tmpcopyup"))
+                        m->copyup = true;
+                else if (strncmp(*o, "X-mount.", 8) == 0) {
                         char f[300];
 
                         snprintf(f, sizeof f, "%s option \"%s\"", field, *o);
@@ -180,8 +266,30 @@ static int parse_mount_options(const Parser *p, const char *field, char **option
                         data_len += l;
                 }
         }
+        /* The kernel changes how atime is kept only with all of its bits
+         * cleared (mount_setattr(2)). */
+        if (atime)
+                m->attr_clr |= MOUNT_ATTR__ATIME;
         m->readonly = m->flags & MS_RDONLY;
         m->data = TAKE_PTR(data);
+        return 0;
+}
+
+/* What the options ask of the kind of mount, once its type is known. */
+static int check_mount_kind(const Parser *p, const char *base, SpecMount *m) {
+        char f[64];
+
+        snprintf(f, sizeof f, "%s.options", base);
+        if (m->idmap && !m->bind)
+                return field_error(p, f, "%s: only a bind mount can be idmapped",
+                                   m->idmap_recursive ? "ridmap" : "idmap");
+        if (m->copyup && !streq_ptr(m->type, "tmpfs"))
+                return field_error(p, f, "tmpcopyup: only for a tmpfs, not %s", m->type ?: "a bind mount");
+        if (m->flags & MS_REMOUNT && m->bind)
+                return field_error(p, f, "remount: not with bind (a bind mount's flags are set as it is made)");
+        if ((m->n_uid_mappings > 0) != (m->n_gid_mappings > 0))
+                return field_error(p, m->n_uid_mappings ? "gidMappings" : "uidMappings",
+                                   "%s: an idmapped mount needs both uidMappings and gidMappings", base);
         return 0;
 }
 
@@ -214,6 +322,15 @@ static int parse_mount(const Parser *p, json_t *v, const char *base, size_t i, v
         r = parse_mount_options(p, f, options, m);
         if (r < 0)
                 return r;
+        snprintf(f, sizeof f, "%s.uidMappings", base);
+        if ((r = parse_id_maps(p, v, "uidMappings", f, &m->uid_mappings, &m->n_uid_mappings)) < 0)
+                return r;
+        snprintf(f, sizeof f, "%s.gidMappings", base);
+        if ((r = parse_id_maps(p, v, "gidMappings", f, &m->gid_mappings, &m->n_gid_mappings)) < 0)
+                return r;
+        /* Mappings alone make an idmapped mount, as in runc. */
+        if (m->n_uid_mappings || m->n_gid_mappings)
+                m->idmap = true;
 
         if (m->type && streq(m->type, "bind"))
                 m->bind = true;
@@ -245,6 +362,22 @@ static int parse_mount(const Parser *p, json_t *v, const char *base, size_t i, v
         }
         if (m->type && (streq(m->type, "cgroup") || streq(m->type, "cgroup2")) && !m->readonly)
                 log_debug("%s: %s: a writable cgroup mount", p->path, base);
+        return check_mount_kind(p, base, m);
+}
+
+/* An idmapped mount without mappings of its own takes the container's user
+ * namespace's, as in runc: there must be one. */
+static int check_mounts_idmap(const Parser *p, const Spec *s) {
+        for (size_t i = 0; i < s->n_mounts; i++) {
+                const SpecMount *m = &s->mounts[i];
+                char f[64];
+
+                if (!m->idmap || m->n_uid_mappings || s->namespaces[NS_USER].enabled)
+                        continue;
+                snprintf(f, sizeof f, "mounts[%zu].options", i);
+                return field_error(p, f, "%s: needs mounts[%zu].uidMappings and gidMappings, or a user namespace "
+                                   "(linux.namespaces) whose mappings it takes", m->idmap_recursive ? "ridmap" : "idmap", i);
+        }
         return 0;
 }
 
@@ -403,33 +536,36 @@ static int parse_user(const Parser *p, json_t *process, SpecProcess *proc) {
         return 0;
 }
 
-static int parse_process(const Parser *p, json_t *root, SpecProcess *proc) {
-        static const char *const unsupported[] = {
-                "apparmorProfile", "selinuxLabel", "scheduler", "ioPriority", "execCPUAffinity",
-        };
-        json_t *process;
-        bool terminal = false;
+static int parse_console_size(const Parser *p, json_t *process, SpecProcess *proc) {
+        long long height, width;
+        json_t *size;
+        int r;
+
+        r = get_object(p, process, "consoleSize", "process.consoleSize", &size);
+        if (r <= 0)
+                return r;
+        if ((r = get_required_integer(p, size, "height", "process.consoleSize.height", 0, UINT16_MAX, &height)) < 0 ||
+            (r = get_required_integer(p, size, "width", "process.consoleSize.width", 0, UINT16_MAX, &width)) < 0)
+                return r;
+        proc->console_height = (unsigned short) height;
+        proc->console_width = (unsigned short) width;
+        return 0;
+}
+
+/* The "process" object: config.json's, or exec's --process file. */
+static int parse_process_object(const Parser *p, json_t *process, SpecProcess *proc) {
         long long oom;
         int r;
 
-        r = get_object(p, root, "process", "process", &process);
+        r = get_bool(p, process, "terminal", "process.terminal", &proc->terminal);
         if (r < 0)
                 return r;
-        if (r == 0)
-                return field_error(p, "process", "is required");
-
-        r = get_bool(p, process, "terminal", "process.terminal", &terminal);
+        r = parse_console_size(p, process, proc);
         if (r < 0)
                 return r;
-        if (terminal)
-                return not_supported(p, "process.terminal");
-        for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
-                if (member(process, unsupported[i])) {
-                        char f[64];
-
-                        snprintf(f, sizeof f, "process.%s", unsupported[i]);
-                        return not_supported(p, f);
-                }
+        r = spec_process_attr_parse(p, process, proc);
+        if (r < 0)
+                return r;
 
         r = get_strv(p, process, "args", "process.args", &proc->args);
         if (r < 0)
@@ -472,6 +608,18 @@ static int parse_process(const Parser *p, json_t *root, SpecProcess *proc) {
         return 0;
 }
 
+static int parse_process(const Parser *p, json_t *root, SpecProcess *proc) {
+        json_t *process;
+        int r;
+
+        r = get_object(p, root, "process", "process", &process);
+        if (r < 0)
+                return r;
+        if (r == 0)
+                return field_error(p, "process", "is required");
+        return parse_process_object(p, process, proc);
+}
+
 static int parse_root(const Parser *p, json_t *root, Spec *s) {
         _cleanup_free_ char *path = NULL;
         json_t *o;
@@ -511,10 +659,6 @@ static int parse_cgroups_path(const Parser *p, json_t *linux_obj, Spec *s) {
 }
 
 static int parse_linux(const Parser *p, json_t *root, Spec *s) {
-        static const char *const unsupported[] = {
-                "uidMappings", "gidMappings", "timeOffsets", "sysctl", "devices",
-                "seccomp", "intelRdt", "personality", "mountLabel", "memoryPolicy", "netDevices",
-        };
         _cleanup_free_ char *propagation = NULL;
         json_t *l, *res;
         int r;
@@ -522,21 +666,17 @@ static int parse_linux(const Parser *p, json_t *root, Spec *s) {
         r = get_object(p, root, "linux", "linux", &l);
         if (r <= 0)
                 return r;
-        for (size_t i = 0; i < ELEMENTSOF(unsupported); i++)
-                if (member(l, unsupported[i])) {
-                        char f[64];
-
-                        snprintf(f, sizeof f, "linux.%s", unsupported[i]);
-                        return not_supported(p, f);
-                }
-
         r = get_object(p, l, "resources", "linux.resources", &res);
         if (r < 0)
                 return r;
         if (r > 0 && (r = spec_resources_parse_object(p, res, "linux.resources.", &s->resources)) < 0)
                 return r;
         if ((r = parse_namespaces(p, l, s)) < 0 ||
+            (r = spec_linux_attr_parse(p, l, s)) < 0 ||
+            (r = spec_host_parse(p, l, s)) < 0 ||
+            (r = spec_devices_parse(p, l, s)) < 0 ||
             (r = parse_cgroups_path(p, l, s)) < 0 ||
+            (r = spec_seccomp_parse(p, l, &s->seccomp)) < 0 ||
             (r = get_strv(p, l, "maskedPaths", "linux.maskedPaths", &s->masked_paths)) < 0 ||
             (r = get_strv(p, l, "readonlyPaths", "linux.readonlyPaths", &s->readonly_paths)) < 0)
                 return r;
@@ -559,8 +699,6 @@ static int parse_linux(const Parser *p, json_t *root, Spec *s) {
         }
         return 0;
 }
-
-#define UNIT_PROPERTY_PREFIX "org.systemd.property."
 
 /* The value of an org.systemd.property.NAME annotation, in the GVariant
  * text crun takes: true, false, 'text', "text", or a number after its type
@@ -658,7 +796,7 @@ static int parse_annotations(const Parser *p, json_t *root, Spec *s) {
         return 0;
 }
 
-static bool hostname_valid(const char *h) {
+bool hostname_valid(const char *h) {
         size_t n = strlen(h);
 
         if (n == 0 || n > 64)
@@ -669,12 +807,10 @@ static bool hostname_valid(const char *h) {
         return true;
 }
 
-int spec_parse(const char *text, size_t len, const char *path, const char *bundle, Spec **ret) {
-        _cleanup_(spec_freep) Spec *s = NULL;
-        _cleanup_(json_decrefp) json_t *root = NULL;
-        Parser p = { .path = path };
+/* The JSON object of a file's text, for spec_parse() and spec_process_parse(). */
+static int load_object(const char *text, size_t len, Parser *p, json_t **ret) {
         json_error_t jerr;
-        int r;
+        json_t *root;
 
         root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
         /* jansson holds integers as int64; rlimits are uint64 and Docker
@@ -683,13 +819,30 @@ int spec_parse(const char *text, size_t len, const char *path, const char *bundl
          * configs use (ids, modes, sizes below 2^53) exactly. */
         if (!root && strstr(jerr.text, "too big integer")) {
                 root = json_loadb(text, len, JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr);
-                p.ints_as_reals = true;
+                p->ints_as_reals = true;
         }
         if (!root)
                 return error_set(-EINVAL, "%s: invalid JSON at line %d, column %d: %s",
-                                 path, jerr.line, jerr.column, jerr.text);
-        if (!json_is_object(root))
-                return error_set(-EINVAL, "%s: must hold a JSON object, not %s", path, json_type_name(root));
+                                 p->path, jerr.line, jerr.column, jerr.text);
+        if (!json_is_object(root)) {
+                int r = error_set(-EINVAL, "%s: must hold a JSON object, not %s", p->path, json_type_name(root));
+
+                json_decref(root);
+                return r;
+        }
+        *ret = root;
+        return 0;
+}
+
+int spec_parse(const char *text, size_t len, const char *path, const char *bundle, Spec **ret) {
+        _cleanup_(spec_freep) Spec *s = NULL;
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        Parser p = { .path = path };
+        int r;
+
+        r = load_object(text, len, &p, &root);
+        if (r < 0)
+                return r;
 
         s = calloc(1, sizeof *s);
         if (!s)
@@ -709,7 +862,8 @@ int spec_parse(const char *text, size_t len, const char *path, const char *bundl
             (r = parse_process(&p, root, &s->process)) < 0 ||
             (r = parse_mounts(&p, root, s)) < 0 ||
             (r = parse_linux(&p, root, s)) < 0 ||
-            (r = parse_annotations(&p, root, s)) < 0)
+            (r = parse_annotations(&p, root, s)) < 0 ||
+            (r = spec_hooks_parse(&p, root, &s->hooks)) < 0)
                 return r;
 
         r = get_string(&p, root, "hostname", "hostname", &s->hostname);
@@ -719,16 +873,32 @@ int spec_parse(const char *text, size_t len, const char *path, const char *bundl
                 return field_error(&p, "hostname", "\"%s\" is not a valid host name", s->hostname);
         if (s->hostname && !s->namespaces[NS_UTS].enabled)
                 return field_error(&p, "hostname", "needs a new uts namespace (linux.namespaces)");
-        if (member(root, "domainname"))
-                return not_supported(&p, "domainname");
-        if (member(root, "hooks"))
-                return not_supported(&p, "hooks");
+        r = spec_namespaces_parse(&p, root, s);
+        if (r < 0)
+                return r;
         if (s->n_mounts > 0 && !s->namespaces[NS_MOUNT].enabled)
                 return field_error(&p, "mounts", "need a new mount namespace (linux.namespaces)");
         if (!s->namespaces[NS_MOUNT].enabled)
                 return field_error(&p, "linux.namespaces", "runsd needs a mount namespace for the rootfs");
+        r = check_mounts_idmap(&p, s);
+        if (r < 0)
+                return r;
 
         *ret = TAKE_PTR(s);
+        return 0;
+}
+
+static int read_config(const char *path, char **ret, size_t *ret_len) {
+        int r;
+
+        /* A config larger than this is not a config. */
+        r = read_full_file(path, 16 * 1024 * 1024, ret, ret_len);
+        if (r == -EBADFD)
+                return error_set(r, "%s: not a regular file", path);
+        if (r == -EFBIG)
+                return error_set(r, "%s: larger than 16 MiB", path);
+        if (r < 0)
+                return error_set(r, "%s: %m", path);
         return 0;
 }
 
@@ -743,41 +913,90 @@ int spec_load(const char *bundle, Spec **ret) {
         path = path_join(abs, "config.json");
         if (!path)
                 return -ENOMEM;
-        /* A config larger than this is not a config. */
-        r = read_full_file(path, 16 * 1024 * 1024, &text, &len);
-        if (r == -EBADFD)
-                return error_set(r, "%s: not a regular file", path);
-        if (r == -EFBIG)
-                return error_set(r, "%s: larger than 16 MiB", path);
+        r = read_config(path, &text, &len);
         if (r < 0)
-                return error_set(r, "%s: %m", path);
-        return spec_parse(text, len, path, abs, ret);
+                return r;
+        r = spec_parse(text, len, path, abs, ret);
+        if (r < 0)
+                return r;
+        (*ret)->text = TAKE_PTR(text);
+        (*ret)->text_len = len;
+        return 0;
+}
+
+int spec_process_parse(const char *text, size_t len, const char *path, SpecProcess **ret) {
+        _cleanup_(spec_process_freep) SpecProcess *proc = NULL;
+        _cleanup_(json_decrefp) json_t *root = NULL;
+        Parser p = { .path = path };
+        int r;
+
+        r = load_object(text, len, &p, &root);
+        if (r < 0)
+                return r;
+        proc = calloc(1, sizeof *proc);
+        if (!proc)
+                return -ENOMEM;
+        r = parse_process_object(&p, root, proc);
+        if (r < 0)
+                return r;
+        *ret = TAKE_PTR(proc);
+        return 0;
+}
+
+int spec_process_load(const char *path, SpecProcess **ret) {
+        _cleanup_free_ char *text = NULL;
+        size_t len;
+        int r;
+
+        r = read_config(path, &text, &len);
+        if (r < 0)
+                return r;
+        return spec_process_parse(text, len, path, ret);
+}
+
+void spec_process_done(SpecProcess *p) {
+        strv_free(p->args);
+        strv_free(p->env);
+        free(p->cwd);
+        free(p->additional_gids);
+        free(p->rlimits);
+        spec_process_attr_done(p);
+}
+
+SpecProcess *spec_process_free(SpecProcess *p) {
+        if (p) {
+                spec_process_done(p);
+                free(p);
+        }
+        return NULL;
 }
 
 Spec *spec_free(Spec *s) {
         if (!s)
                 return NULL;
         free(s->path);
+        free(s->text);
         free(s->bundle);
         free(s->oci_version);
         free(s->root_path);
         free(s->hostname);
-        strv_free(s->process.args);
-        strv_free(s->process.env);
-        free(s->process.cwd);
-        free(s->process.additional_gids);
-        free(s->process.rlimits);
+        spec_process_done(&s->process);
         for (size_t i = 0; i < s->n_mounts; i++) {
                 free(s->mounts[i].destination);
                 free(s->mounts[i].type);
                 free(s->mounts[i].source);
                 free(s->mounts[i].data);
+                free(s->mounts[i].uid_mappings);
+                free(s->mounts[i].gid_mappings);
         }
         free(s->mounts);
         for (size_t i = 0; i < _NS_MAX; i++)
                 free(s->namespaces[i].path);
+        spec_devices_free(s->devices, s->n_devices);
+        spec_namespaces_done(&s->ns);
         free(s->cgroups_path);
         spec_resources_free(s->resources);
+        spec_seccomp_free(s->seccomp);
         strv_free(s->masked_paths);
         strv_free(s->readonly_paths);
         strv_free(s->annotations);
@@ -787,6 +1006,9 @@ Spec *spec_free(Spec *s) {
                         free(s->unit_properties[i].s);
         }
         free(s->unit_properties);
+        spec_hooks_done(&s->hooks);
+        spec_linux_attr_done(s);
+        spec_host_done(s);
         free(s);
         return NULL;
 }

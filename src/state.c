@@ -280,6 +280,20 @@ fail:
         return r;
 }
 
+/* systemd's words for ExecMainCode. */
+static const char *exit_code_to_string(int code) {
+        switch (code) {
+        case CLD_EXITED:
+                return "exited";
+        case CLD_KILLED:
+                return "killed";
+        case CLD_DUMPED:
+                return "dumped";
+        default:
+                return "unknown";
+        }
+}
+
 json_t *state_to_json(const ContainerState *s, ContainerStatus status, bool internal) {
         _cleanup_(json_decrefp) json_t *o = NULL, *ann = json_object();
 
@@ -301,6 +315,10 @@ json_t *state_to_json(const ContainerState *s, ContainerStatus status, bool inte
                       "annotations", ann,
                       "systemd-unit", s->unit ?: "");
         if (!o)
+                return NULL;
+        if (!internal && status == STATUS_STOPPED && s->exit_code > 0 &&
+            (json_object_set_new(o, "systemd-exit-code", json_string(exit_code_to_string(s->exit_code))) < 0 ||
+             json_object_set_new(o, "systemd-exit-status", json_integer(s->exit_status)) < 0))
                 return NULL;
         if (internal && json_object_set_new(o, "initStartTime", json_integer((json_int_t) s->pid_start_time)) < 0)
                 return NULL;

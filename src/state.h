@@ -34,11 +34,15 @@ typedef struct ContainerState {
         char *created;          /* RFC 3339 */
         char *owner;
         char *unit;             /* the systemd unit holding the container */
-        char *cgroup;           /* its cgroup, on v1 where runsd made it in some hierarchies; else NULL */
+        char *cgroup;           /* its cgroup (on v1 runsd made it in the hierarchies systemd does not) */
         pid_t pid;              /* the init, as seen from runsd's pid namespace */
         uint64_t pid_start_time;  /* /proc/PID/stat field 22, so a recycled pid is told apart */
         ContainerStatus status; /* as recorded; the live status is derived (container.c) */
         char **annotations;     /* key, value, ..., NULL */
+        /* Not in the state file: how a service-mode container's init
+         * exited, as systemd recorded it (CLD_EXITED with its exit code,
+         * CLD_KILLED or CLD_DUMPED with the signal); exit_code 0: unknown. */
+        int exit_code, exit_status;
 } ContainerState;
 
 ContainerState *container_state_free(ContainerState *s);

@@ -59,26 +59,27 @@ int cgroups_path_validate(const char *cgroups_path, const char **reason) {
         return 0;
 }
 
-int container_unit_name(const char *id, const char *cgroups_path, char **ret_unit, char **ret_slice) {
+int container_unit_name(const char *id, const char *cgroups_path, bool service, char **ret_unit, char **ret_slice) {
+        const char *suffix = service ? ".service" : ".scope";
         _cleanup_free_ char *unit = NULL, *slice = NULL;
         const char *part[3];
         size_t len[3];
 
         if (cgroups_path && split_triple(cgroups_path, part, len)) {
-                if (asprintf(&unit, "%.*s-%.*s.scope", (int) len[1], part[1], (int) len[2], part[2]) < 0)
+                if (asprintf(&unit, "%.*s-%.*s%s", (int) len[1], part[1], (int) len[2], part[2], suffix) < 0)
                         return -ENOMEM;
                 slice = len[0] > 0 ? strndup(part[0], len[0]) : strdup("system.slice");
         } else {
                 /* IDs may hold "+", which unit names may not: escape it as systemd does. */
                 size_t n = 0;
 
-                unit = malloc(strlen("runsd-.scope") + 4 * strlen(id) + 1);
+                unit = malloc(strlen("runsd-") + 4 * strlen(id) + strlen(suffix) + 1);
                 if (!unit)
                         return -ENOMEM;
                 n += sprintf(unit, "runsd-");
                 for (const char *c = id; *c; c++)
                         n += unit_char_ok(*c) ? sprintf(unit + n, "%c", *c) : sprintf(unit + n, "\\x%02x", (unsigned char) *c);
-                strcpy(unit + n, ".scope");
+                strcpy(unit + n, suffix);
                 slice = strdup(RUNSD_SLICE);
         }
         if (!slice)
@@ -88,4 +89,10 @@ int container_unit_name(const char *id, const char *cgroups_path, char **ret_uni
         *ret_unit = TAKE_PTR(unit);
         *ret_slice = TAKE_PTR(slice);
         return 0;
+}
+
+bool unit_is_service(const char *unit) {
+        size_t n = strlen(unit);
+
+        return n > strlen(".service") && streq(unit + n - strlen(".service"), ".service");
 }

@@ -72,6 +72,27 @@ def pytest_configure(config):
         signal.signal(signal.SIGHUP, interrupted)
 
 
+# The machine's device nodes, which test hosts and containers share (bind
+# mounts in user namespaces): a test that changed one would change the
+# machine.  Checked once the session is over.
+GUARDED_NODES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom", "/dev/tty")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _machine_nodes_unchanged():
+    def snap():
+        out = {}
+        for p in GUARDED_NODES:
+            st = os.stat(p)
+            out[p] = (st.st_uid, st.st_gid, oct(st.st_mode), st.st_rdev)
+        return out
+    before = snap()
+    yield
+    after = snap()
+    changed = {p: (before[p], after[p]) for p in GUARDED_NODES if before[p] != after[p]}
+    assert not changed, f"the machine's device nodes changed (owner, group, mode, rdev): {changed}"
+
+
 LAYOUTS = testhost.MODES
 
 
@@ -117,6 +138,17 @@ def host(_hosts, layout):
     if h.mode != layout:
         pytest.skip(f"the machine's systemd runs the {h.mode} cgroup layout, not {layout}")
     return h
+
+
+def own_host(name, layout):
+    """For a module-scoped fixture of a module that needs a test host of its
+    own (it starts daemons the shared one should not have): yields it, and
+    brings it down."""
+    h = testhost.TestHost(f"{name}-t{os.getpid()}", layout).up()
+    try:
+        yield h
+    finally:
+        h.down()
 
 
 def runsd_binary():
@@ -314,7 +346,7 @@ def leftovers(host, runsd, cid, under=None, units=()):
     r = host.run(["ls", "-A", f"{runsd.root}/{cid}"])
     if r.returncode == 0:
         found.append(f"state directory {runsd.root}/{cid} exists: {r.stdout.split()}")
-    left = {f"runsd-{cid}.scope", *units} & _unit_names(host)
+    left = {f"runsd-{cid}.scope", f"runsd-{cid}.service", *units} & _unit_names(host)
     for unit in sorted(left):
         st = host.systemctl("show", "-p", "ActiveState,SubState,ControlGroup", unit).stdout
         found.append(f"unit {unit} still loaded: {' '.join(st.split())}")

@@ -15,7 +15,7 @@ import time
 import pytest
 
 import testhost
-from conftest import RUNSD_ENV, Runsd
+from conftest import RUNSD_ENV, Runsd, own_host
 
 ANNOTATION = "run.oci.systemd.machine"
 
@@ -28,11 +28,7 @@ def host(layout):
     if not (testhost.SYSTEM_UNITS / "systemd-machined.service").is_file() \
             or not shutil.which("machinectl"):
         pytest.skip("systemd-machined is missing: apt-get install systemd-container")
-    h = testhost.TestHost(f"machined-t{os.getpid()}", layout).up()
-    try:
-        yield h
-    finally:
-        h.down()
+    yield from own_host("machined", layout)
 
 
 @pytest.fixture(scope="module")

@@ -382,7 +382,7 @@ BAD_INPUT = [
                    options=["rbind"]), "mounts[6]", "/nonexistent-src"),
     case("mount-option-remount", "edit",
          add_mount(destination="/mnt", type="tmpfs", source="tmpfs", options=["remount"]),
-         CFG, "mounts[6].options", "not supported"),
+         CFG, "mounts[6]", "remount: nothing is mounted at /mnt"),
     case("mount-without-type", "edit", add_mount(destination="/mnt", source="tmpfs"),
          CFG, "mounts[6].type"),
     # -- process

@@ -289,7 +289,6 @@ def test_bad_property_annotations(host, runsd, bundle, cid, layout, nothing_left
     ({"hugepageLimits": [{"pageSize": "2M", "limit": 1}]},
      "linux.resources.hugepageLimits[0].pageSize: \"2M\" is not a page size"),
     ({"unified": {"../../memory.max": "1"}}, "linux.resources.unified.../../memory.max: "),
-    ({"devices": [{"allow": False, "access": "rwm"}]}, "linux.resources.devices: not supported yet"),
     ({"rdma": {}}, "linux.resources.rdma: not supported yet"),
 ])
 def test_bad_resources(host, runsd, bundle, cid, layout, nothing_left, resources, message):

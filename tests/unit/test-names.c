@@ -15,7 +15,7 @@
 
 static void check_unit(const char *id, const char *cgroups_path, const char *unit, const char *slice) {
         _cleanup_free_ char *u = NULL, *s = NULL;
-        int r = container_unit_name(id, cgroups_path, &u, &s);
+        int r = container_unit_name(id, cgroups_path, false, &u, &s);
 
         ASSERT_MSG(r == 0, "container_unit_name(\"%s\", \"%s\"): %d", id, cgroups_path ?: "(null)", r);
         ASSERT_MSG(streq(u, unit), "container_unit_name(\"%s\", \"%s\"): unit \"%s\", expected \"%s\"",
@@ -44,6 +44,18 @@ static void test_unit_names(void) {
         check_unit("abc", "system.slice:cri-containerd:0123abcd", "cri-containerd-0123abcd.scope", "system.slice");
         check_unit("abc", "kubepods-besteffort-pod1.slice:crio:xyz", "crio-xyz.scope", "kubepods-besteffort-pod1.slice");
 
+        /* Service mode: the same names, as services. */
+        {
+                _cleanup_free_ char *u1 = NULL, *s1 = NULL, *u2 = NULL, *s2 = NULL;
+
+                ASSERT_INT_EQ(container_unit_name("a+b", NULL, true, &u1, &s1), 0);
+                ASSERT_STR_EQ(u1, "runsd-a\\x2bb.service");
+                ASSERT_STR_EQ(s1, "runsd.slice");
+                ASSERT_INT_EQ(container_unit_name("abc", "machine.slice:libpod:abc", true, &u2, &s2), 0);
+                ASSERT_STR_EQ(u2, "libpod-abc.service");
+                ASSERT_STR_EQ(s2, "machine.slice");
+        }
+
         /* The longest id makes a unit name systemd still takes (256). */
         {
                 char id[CONTAINER_ID_MAX + 1];
@@ -51,7 +63,7 @@ static void test_unit_names(void) {
 
                 memset(id, 'a', sizeof id - 1);
                 id[sizeof id - 1] = '\0';
-                ASSERT_INT_EQ(container_unit_name(id, NULL, &u, &s), 0);
+                ASSERT_INT_EQ(container_unit_name(id, NULL, false, &u, &s), 0);
                 ASSERT_INT_EQ(strlen(u), strlen("runsd-.scope") + CONTAINER_ID_MAX);
                 ASSERT(strlen(u) <= 256);
         }
@@ -75,7 +87,7 @@ static void test_unit_name_length(void) {
                 if (total < 256) {
                         _cleanup_free_ char *u = NULL, *s = NULL;
 
-                        ASSERT_INT_EQ(container_unit_name("x", path, &u, &s), 0);
+                        ASSERT_INT_EQ(container_unit_name("x", path, false, &u, &s), 0);
                         ASSERT_INT_EQ(strlen(u), total);
                 }
         }
@@ -89,7 +101,7 @@ static void test_unit_name_length(void) {
                 _cleanup_free_ char *u = NULL, *s = NULL;
 
                 error_clear();
-                ASSERT_INT_EQ(container_unit_name(id, NULL, &u, &s), -ENAMETOOLONG);
+                ASSERT_INT_EQ(container_unit_name(id, NULL, false, &u, &s), -ENAMETOOLONG);
                 ASSERT(!u && !s);
                 ASSERT_STR_CONTAINS(error_message(-ENAMETOOLONG), id);
         }
@@ -97,7 +109,7 @@ static void test_unit_name_length(void) {
         {
                 _cleanup_free_ char *u = NULL, *s = NULL;
 
-                ASSERT_INT_EQ(container_unit_name(id, NULL, &u, &s), 0);
+                ASSERT_INT_EQ(container_unit_name(id, NULL, false, &u, &s), 0);
                 ASSERT_INT_EQ(strlen(u), 252);
         }
         /* 200 characters, 15 of them "+": 257. */
@@ -109,7 +121,7 @@ static void test_unit_name_length(void) {
         {
                 _cleanup_free_ char *u = NULL, *s = NULL;
 
-                ASSERT_INT_EQ(container_unit_name(id, NULL, &u, &s), -ENAMETOOLONG);
+                ASSERT_INT_EQ(container_unit_name(id, NULL, false, &u, &s), -ENAMETOOLONG);
         }
 }
 

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "device-policy.h"
 #include "error.h"
 #include "resources.h"
 #include "spec.h"
@@ -65,7 +66,111 @@ static void test_resources_file(void) {
         ASSERT(strstr(error_message(-EINVAL), "r.json: must hold a JSON object"));
 }
 
+static const char proc_devices[] =
+        "Character devices:\n"
+        "  1 mem\n"
+        "  4 /dev/vc/0\n"
+        "  4 tty\n"
+        "  4 ttyS\n"
+        "  5 /dev/tty\n"
+        "136 pts\n"
+        "200 twice\n"
+        "201 twice\n"
+        "202 pat*\n"
+        "\n"
+        "Block devices:\n"
+        "  7 loop\n"
+        "259 blkext\n";
+
+#define DENY_ALL { .allow = false, .type = 'a', .major = -1, .minor = -1, .access = "rwm" }
+#define RULE(a, t, ma, mi, acc) { .allow = a, .type = t, .major = ma, .minor = mi, .access = acc }
+
+/* rules -> the DeviceAllow= entries, "path access" joined by ", " */
+static char *policy_text(const SpecDeviceRule *rules, size_t n, int *ret_r) {
+        DevicePolicy p = {};
+        char *text = calloc(1, 1);
+
+        *ret_r = device_policy_from_rules(rules, n, proc_devices, "c.json: linux.resources.", false, &p);
+        for (size_t i = 0; i < p.n_allow; i++) {
+                char *t;
+
+                ASSERT(asprintf(&t, "%s%s%s %s", text, i ? ", " : "", p.allow[i].path, p.allow[i].access) > 0);
+                free(text);
+                text = t;
+        }
+        device_policy_done(&p);
+        return text;
+}
+
+static void test_device_policy(void) {
+        static const struct {
+                SpecDeviceRule rules[6];
+                size_t n;
+                const char *allow;      /* NULL: refused */
+        } cases[] = {
+                /* runc spec's list: nothing at all */
+                { { DENY_ALL }, 1, "" },
+                { { DENY_ALL, RULE(true, 'c', 1, 3, "rwm") }, 2, "/dev/char/1:3 rwm" },
+                { { DENY_ALL, RULE(true, 'b', 7, 2, "r") }, 2, "/dev/block/7:2 r" },
+                /* a wildcard minor: the major's name in /proc/devices */
+                { { DENY_ALL, RULE(true, 'c', 136, -1, "rw"), RULE(true, 'c', 5, -1, "rw") }, 3,
+                  "char-pts rw, char-/dev/tty rw" },
+                { { DENY_ALL, RULE(true, 'c', 4, -1, "r") }, 2, "char-/dev/vc/0 r" },  /* its first name */
+                { { DENY_ALL, RULE(true, 'b', 259, -1, "rwm") }, 2, "block-blkext rwm" },
+                /* every device of a type */
+                { { DENY_ALL, RULE(true, 'a', -1, -1, "m") }, 2, "char-* m, block-* m" },
+                { { DENY_ALL, RULE(true, 'c', -1, -1, "rwm") }, 2, "char-* rwm" },
+                /* left out, granting less: no name, a shared name, a pattern, any major */
+                { { DENY_ALL, RULE(true, 'c', 99, -1, "rwm"), RULE(true, 'c', 200, -1, "rwm"),
+                    RULE(true, 'c', 202, -1, "rwm"), RULE(true, 'c', -1, 3, "rwm"), RULE(true, 'c', 1, 5, "r") },
+                  6, "/dev/char/1:5 r" },
+                /* a later deny takes access away from what it covers */
+                { { DENY_ALL, RULE(true, 'c', 1, 3, "rwm"), RULE(true, 'c', 1, 5, "rwm"), RULE(false, 'c', 1, 5, "w"),
+                    RULE(false, 'c', 1, -1, "m") }, 5, "/dev/char/1:3 rw, /dev/char/1:5 r" },
+                { { DENY_ALL, RULE(true, 'c', 1, 3, "rwm"), RULE(false, 'a', -1, -1, "rwm") }, 3, "" },
+                { { DENY_ALL, RULE(true, 'c', 1, 3, "rwm"), RULE(false, 'c', 1, 3, "rwm"), RULE(true, 'c', 1, 3, "r") },
+                  4, "/dev/char/1:3 r" },
+                /* no deny of all first: the rules still start from nothing, as runc's */
+                { { RULE(true, 'c', 1, 3, "rw") }, 1, "/dev/char/1:3 rw" },
+                /* allow all: every device of both types */
+                { { RULE(true, 'a', -1, -1, "rwm") }, 1, "char-* rwm, block-* rwm" },
+                { { DENY_ALL, RULE(true, 'a', -1, -1, "rwm"), RULE(true, 'c', 1, 3, "r") }, 3, "char-* rwm, block-* rwm" },
+                /* refused, as it would grant more: a hole in a wider allow, a deny list */
+                { { DENY_ALL, RULE(true, 'c', 1, -1, "rwm"), RULE(false, 'c', 1, 5, "w") }, 3, NULL },
+                { { DENY_ALL, RULE(true, 'c', -1, -1, "rwm"), RULE(false, 'c', 1, 5, "w") }, 3, NULL },
+                { { RULE(true, 'a', -1, -1, "rwm"), RULE(false, 'c', 1, 5, "rwm") }, 2, NULL },
+                /* a deny that misses the wider allow's access is fine */
+                { { DENY_ALL, RULE(true, 'c', 1, -1, "r"), RULE(false, 'c', 1, 5, "w") }, 3, "char-mem r" },
+        };
+
+        for (size_t i = 0; i < ELEMENTSOF(cases); i++) {
+                _cleanup_free_ char *text = NULL;
+                int r;
+
+                error_clear();
+                text = policy_text(cases[i].rules, cases[i].n, &r);
+                if (!cases[i].allow) {
+                        ASSERT_MSG(r == -EOPNOTSUPP, "case %zu: returned %d, \"%s\"", i, r, text);
+                        ASSERT_STR_CONTAINS(error_message(r), "c.json: linux.resources.devices[");
+                        continue;
+                }
+                ASSERT_MSG(r == 0, "case %zu: %s", i, error_message(r));
+                ASSERT_MSG(streq(text, cases[i].allow), "case %zu: \"%s\", expected \"%s\"", i, text, cases[i].allow);
+        }
+        /* which rule, and why */
+        {
+                SpecDeviceRule rules[] = { DENY_ALL, RULE(true, 'c', 1, -1, "rwm"), RULE(false, 'c', 1, 5, "w") };
+                DevicePolicy p = {};
+                int r = device_policy_from_rules(rules, 3, proc_devices, "c.json: linux.resources.", false, &p);
+
+                ASSERT_INT_EQ(r, -EOPNOTSUPP);
+                ASSERT_STR_CONTAINS(error_message(r), "c.json: linux.resources.devices[2]: \"c 1:5\" takes part of "
+                                    "devices[1] \"c 1:*\" away");
+        }
+}
+
 int main(void) {
+        test_device_policy();
         test_conversions();
         test_cpu_lists();
         test_resources_file();

@@ -323,6 +323,22 @@ static void test_values(void) {
         ASSERT_INT_EQ(s->process.oom_score_adj, -500);
         s = spec_free(s);
 
+        s = parse_patched_ok("linux.devices", "[{\"path\": \"/dev//net/./tun\", \"type\": \"c\", \"major\": 10,"
+                             " \"minor\": 200, \"fileMode\": 8630, \"uid\": 1000, \"gid\": 5},"
+                             " {\"path\": \"/dev/fifo\", \"type\": \"p\"}]");
+        ASSERT_INT_EQ(s->n_devices, 2);
+        ASSERT_STR_EQ(s->devices[0].path, "/dev/net/tun");
+        ASSERT(s->devices[0].type == 'c' && spec_device_ifmt(&s->devices[0]) == S_IFCHR);
+        ASSERT_INT_EQ(s->devices[0].major, 10);
+        ASSERT_INT_EQ(s->devices[0].minor, 200);
+        ASSERT_INT_EQ(s->devices[0].mode, 0666);        /* 8630 is 020666: S_IFCHR | 0666 */
+        ASSERT_INT_EQ(s->devices[0].uid, 1000);
+        ASSERT_INT_EQ(s->devices[0].gid, 5);
+        ASSERT(spec_device_ifmt(&s->devices[1]) == S_IFIFO);
+        ASSERT_INT_EQ(s->devices[1].mode, 0666);        /* runc's default */
+        ASSERT_INT_EQ(s->devices[1].uid, 0);
+        s = spec_free(s);
+
         s = parse_patched_ok("process.noNewPrivileges", "false");
         ASSERT(!s->process.no_new_privileges);
         s = spec_free(s);
@@ -554,14 +570,23 @@ static void test_bad(void) {
                 { "process.user.umask", "512", -EINVAL, "process.user.umask", NULL },   /* 01000 */
                 { "process.user.umask", "-1", -EINVAL, "process.user.umask", NULL },
                 { "process.user.username", "\"root\"", -EOPNOTSUPP, "process.user.username", "not supported" },
-                { "process.terminal", "true", -EOPNOTSUPP, "process.terminal", "not supported" },
+                { "process.consoleSize", "{\"height\": 5}", -EINVAL, "process.consoleSize.width", NULL },
+                { "process.consoleSize", "{\"height\": 70000, \"width\": 1}", -EINVAL, "process.consoleSize.height", NULL },
                 { "process.terminal", "\"no\"", -EINVAL, "process.terminal", "boolean" },
                 { "process.noNewPrivileges", "1", -EINVAL, "process.noNewPrivileges", "boolean" },
                 { "process.oomScoreAdj", "2000", -EINVAL, "process.oomScoreAdj", NULL },
                 { "process.oomScoreAdj", "-1001", -EINVAL, "process.oomScoreAdj", NULL },
                 { "process.oomScoreAdj", "\"5\"", -EINVAL, "process.oomScoreAdj", NULL },
-                { "process.apparmorProfile", "\"p\"", -EOPNOTSUPP, "process.apparmorProfile", "not supported" },
-                { "process.selinuxLabel", "\"l\"", -EOPNOTSUPP, "process.selinuxLabel", "not supported" },
+                { "process.apparmorProfile", "5", -EINVAL, "process.apparmorProfile", "string" },
+                { "process.selinuxLabel", "\"a\\nb\"", -EINVAL, "process.selinuxLabel", "newline" },
+                { "process.scheduler", "{\"policy\": \"SCHED_X\"}", -EINVAL, "process.scheduler.policy", "SCHED_X" },
+                { "process.scheduler", "{\"policy\": \"SCHED_RR\"}", -EINVAL, "process.scheduler.priority", "1-99" },
+                { "process.ioPriority", "{\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 8}", -EINVAL,
+                  "process.ioPriority.priority", NULL },
+                { "process.execCPUAffinity", "{\"final\": \"1,,2\"}", -EINVAL, "process.execCPUAffinity.final", NULL },
+                { "linux.personality", "{\"domain\": \"LINUX64\"}", -EINVAL, "linux.personality.domain", "LINUX64" },
+                { "linux.memoryPolicy", "{\"mode\": \"MPOL_INTERLEAVE\"}", -EINVAL, "linux.memoryPolicy.nodes",
+                  "required" },
                 { "process.commandLine", "\"sh\"", -EOPNOTSUPP, "process.commandLine", "not supported" },
                 { "process.capabilities", "[]", -EINVAL, "process.capabilities", "object" },
                 { "process.capabilities.bounding", "\"CAP_KILL\"", -EINVAL, "process.capabilities.bounding", "array" },
@@ -594,9 +619,28 @@ static void test_bad(void) {
                 { "hostname", "\"a b\"", -EINVAL, "hostname", NULL },
                 { "hostname", "5", -EINVAL, "hostname", "string" },
                 { "linux.namespaces", "[{\"type\": \"mount\"}]", -EINVAL, "hostname", "uts" },
-                { "domainname", "\"example.com\"", -EOPNOTSUPP, "domainname", "not supported" },
-                { "hooks", "{}", -EOPNOTSUPP, "hooks", "not supported" },
-                { "hooks", "{\"prestart\": [{\"path\": \"/bin/true\"}]}", -EOPNOTSUPP, "hooks", "not supported" },
+                { "hooks", "[]", -EINVAL, "hooks", "object" },
+                { "hooks", "{\"prestart\": {}}", -EINVAL, "hooks.prestart", "array" },
+                { "hooks", "{\"preStart\": []}", -EINVAL, "hooks.preStart", "unknown hook type" },
+                { "hooks", "{\"poststop\": [\"/bin/true\"]}", -EINVAL, "hooks.poststop[0]", "object" },
+                { "hooks", "{\"createRuntime\": [{}]}", -EINVAL, "hooks.createRuntime[0].path", "required" },
+                { "hooks", "{\"createRuntime\": [{\"path\": \"true\"}]}", -EINVAL,
+                  "hooks.createRuntime[0].path", "absolute" },
+                { "hooks", "{\"poststart\": [{\"path\": 5}]}", -EINVAL, "hooks.poststart[0].path", "string" },
+                { "hooks", "{\"startContainer\": [{\"path\": \"/t\", \"args\": \"t\"}]}", -EINVAL,
+                  "hooks.startContainer[0].args", "array" },
+                { "hooks", "{\"startContainer\": [{\"path\": \"/t\", \"args\": [1]}]}", -EINVAL,
+                  "hooks.startContainer[0].args[0]", "string" },
+                { "hooks", "{\"createContainer\": [{\"path\": \"/t\", \"env\": [\"X\"]}]}", -EINVAL,
+                  "hooks.createContainer[0].env", "NAME=VALUE" },
+                { "hooks", "{\"prestart\": [{\"path\": \"/t\", \"timeout\": 0}]}", -EINVAL,
+                  "hooks.prestart[0].timeout", "greater than zero" },
+                { "hooks", "{\"prestart\": [{\"path\": \"/t\", \"timeout\": -3}]}", -EINVAL,
+                  "hooks.prestart[0].timeout", "greater than zero" },
+                { "hooks", "{\"prestart\": [{\"path\": \"/t\", \"timeout\": \"5\"}]}", -EINVAL,
+                  "hooks.prestart[0].timeout", "integer" },
+                { "hooks", "{\"prestart\": [{\"path\": \"/t\", \"timeout\": 1.5}]}", -EINVAL,
+                  "hooks.prestart[0].timeout", "integer" },
 
                 { "mounts", "{}", -EINVAL, "mounts", "array" },
                 { "mounts[0]", "\"/proc\"", -EINVAL, "mounts[0]", "object" },
@@ -613,10 +657,21 @@ static void test_bad(void) {
                 { "mounts[7]", "{\"destination\": \"/data\", \"options\": [\"rbind\"]}", -EINVAL, "mounts[7].source", "bind" },
                 { "mounts[1].options", "\"nosuid\"", -EINVAL, "mounts[1].options", "array" },
                 { "mounts[1].options", "[\"nosuid\", 5]", -EINVAL, "mounts[1].options[1]", "string" },
-                { "mounts[1].options", "[\"idmap\"]", -EOPNOTSUPP, "mounts[1].options option \"idmap\"", "not supported" },
-                { "mounts[1].options", "[\"ridmap\"]", -EOPNOTSUPP, "mounts[1].options option \"ridmap\"", "not supported" },
-                { "mounts[1].options", "[\"remount\"]", -EOPNOTSUPP, "mounts[1].options option \"remount\"", "not supported" },
-                { "mounts[1].options", "[\"tmpcopyup\"]", -EOPNOTSUPP, "mounts[1].options option \"tmpcopyup\"", "not supported" },
+                { "mounts[1].options", "[\"idmap\"]", -EINVAL, "mounts[1].options", "only a bind mount can be idmapped" },
+                { "mounts[1].options", "[\"X-mount.mkdir\"]", -EOPNOTSUPP, "mounts[1].options option \"X-mount.mkdir\"",
+                  "not supported" },
+                { "mounts[7]", "{\"destination\": \"/d\", \"source\": \"/s\", \"options\": [\"rbind\", \"ridmap\"]}", -EINVAL,
+                  "mounts[7].options", "ridmap: needs mounts[7].uidMappings and gidMappings, or a user namespace" },
+                { "mounts[7]", "{\"destination\": \"/d\", \"source\": \"/s\", \"options\": [\"bind\"], "
+                  "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 1}]}", -EINVAL,
+                  "gidMappings", "both uidMappings and gidMappings" },
+                { "mounts[7]", "{\"destination\": \"/d\", \"source\": \"/s\", \"options\": [\"bind\"], "
+                  "\"uidMappings\": [{\"containerID\": 0, \"hostID\": 1, \"size\": 0}]}", -EINVAL,
+                  "mounts[7].uidMappings[0].size", NULL },
+                { "mounts[7]", "{\"destination\": \"/d\", \"source\": \"/s\", \"options\": [\"bind\", \"tmpcopyup\"]}",
+                  -EINVAL, "mounts[7].options", "tmpcopyup: only for a tmpfs, not a bind mount" },
+                { "mounts[7]", "{\"destination\": \"/d\", \"source\": \"/s\", \"options\": [\"bind\", \"remount\"]}",
+                  -EINVAL, "mounts[7].options", "remount: not with bind" },
 
                 { "linux", "[]", -EINVAL, "linux", "object" },
                 { "linux", NULL, -EINVAL, "hostname", "uts" },
@@ -626,11 +681,10 @@ static void test_bad(void) {
                 { "linux.namespaces[0].type", NULL, -EINVAL, "linux.namespaces[0].type", "required" },
                 { "linux.namespaces[6]", "{\"type\": \"foo\"}", -EINVAL, "linux.namespaces[6].type", "foo" },
                 { "linux.namespaces[6]", "{\"type\": \"pid\"}", -EINVAL, "linux.namespaces[6].type", "twice" },
-                { "linux.namespaces[6]", "{\"type\": \"user\"}", -EOPNOTSUPP, "linux.namespaces[6].type", "not supported" },
-                { "linux.namespaces[6]", "{\"type\": \"time\"}", -EOPNOTSUPP, "linux.namespaces[6].type", "not supported" },
+                { "linux.namespaces[6]", "{\"type\": \"user\"}", -EINVAL, "linux.uidMappings", "needs mappings" },
                 { "linux.namespaces[0].path", "\"proc/1/ns/pid\"", -EINVAL, "linux.namespaces[0].path", "absolute" },
                 { "linux.namespaces[0].path", "\"/proc/1/../1/ns/pid\"", -EINVAL, "linux.namespaces[0].path", ".." },
-                { "linux.seccomp", "{}", -EOPNOTSUPP, "linux.seccomp", "not supported" },
+                { "linux.seccomp", "{}", -EINVAL, "linux.seccomp.defaultAction", "required" },
                 { "linux.resources", "[]", -EINVAL, "linux.resources", "object" },
                 { "linux.resources", "{\"rdma\": {}}", -EOPNOTSUPP, "linux.resources.rdma", "not supported" },
                 { "linux.resources", "{\"memory\": {\"limit\": -2}}", -EINVAL, "linux.resources.memory.limit", "range" },
@@ -648,9 +702,23 @@ static void test_bad(void) {
                   "annotations.org.systemd.property.X", "type" },
                 { "annotations", "{\"org.systemd.property.PIDs\": \"true\"}", -EINVAL,
                   "annotations.org.systemd.property.PIDs", "runsd itself" },
-                { "linux.devices", "[]", -EOPNOTSUPP, "linux.devices", "not supported" },
-                { "linux.uidMappings", "[]", -EOPNOTSUPP, "linux.uidMappings", "not supported" },
-                { "linux.sysctl", "{}", -EOPNOTSUPP, "linux.sysctl", "not supported" },
+                { "linux.devices", "{}", -EINVAL, "linux.devices", "array" },
+                { "linux.devices", "[\"/dev/x\"]", -EINVAL, "linux.devices[0]", "object" },
+                { "linux.devices", "[{\"path\": \"/etc/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].path", "not under /dev" },
+                { "linux.devices", "[{\"path\": \"/dev\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].path", "not under /dev" },
+                { "linux.devices", "[{\"path\": \"/devx/y\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].path", "not under /dev" },
+                { "linux.devices", "[{\"path\": \"dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].path", "absolute" },
+                { "linux.devices", "[{\"path\": \"/dev/../etc/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].path", ".." },
+                { "linux.devices", "[{\"type\": \"c\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].path", "required" },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"x\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].type", "\"x\"" },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"cc\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].type", NULL },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"major\": 1, \"minor\": 3}]", -EINVAL, "linux.devices[0].type", "required" },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"c\", \"minor\": 3}]", -EINVAL, "linux.devices[0].major", "required" },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"b\", \"major\": 1}]", -EINVAL, "linux.devices[0].minor", "required" },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": -1, \"minor\": 3}]", -EINVAL, "linux.devices[0].major", "range" },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3, \"fileMode\": 25014}]", -EINVAL, "linux.devices[0].fileMode", "type" },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3, \"uid\": -1}]", -EINVAL, "linux.devices[0].uid", "range" },
+                { "linux.devices", "[{\"path\": \"/dev/x\", \"type\": \"c\", \"major\": 1, \"minor\": 3, \"gid\": \"0\"}]", -EINVAL, "linux.devices[0].gid", "integer" },
                 { "linux.cgroupsPath", "5", -EINVAL, "linux.cgroupsPath", "string" },
                 { "linux.cgroupsPath", "\"notaslice:p:n\"", -EINVAL, "linux.cgroupsPath", "slice" },
                 { "linux.cgroupsPath", "\".slice:p:n\"", -EINVAL, "linux.cgroupsPath", NULL },
@@ -820,6 +888,46 @@ static void test_load(void) {
         ASSERT_INT_EQ(test_rm_rf(dir), 0);
 }
 
+static void test_hooks(void) {
+        _cleanup_(spec_freep) Spec *s = parse_patched_ok("hooks",
+                "{\"createRuntime\": [{\"path\": \"/bin/a\", \"args\": [\"x\", \"1\"], \"env\": [\"K=v\"], "
+                "\"timeout\": 7}, {\"path\": \"/b\"}], \"poststop\": [{\"path\": \"/c\", \"args\": []}]}");
+        _cleanup_(json_decrefp) json_t *o = NULL;
+        _cleanup_free_ char *text = NULL;
+        const char *bad = "{\"hooks\": {\"poststop\": [{}]}}";
+        SpecHooks back = {};
+
+        ASSERT(s->hooks.n[HOOK_CREATE_RUNTIME] == 2 && s->hooks.n[HOOK_POSTSTOP] == 1);
+        ASSERT(s->hooks.n[HOOK_PRESTART] == 0 && !s->hooks.list[HOOK_PRESTART]);
+        ASSERT(streq(s->hooks.list[HOOK_CREATE_RUNTIME][0].path, "/bin/a"));
+        ASSERT(streq(s->hooks.list[HOOK_CREATE_RUNTIME][0].args[0], "x"));
+        ASSERT(streq(s->hooks.list[HOOK_CREATE_RUNTIME][0].args[1], "1"));
+        ASSERT(!s->hooks.list[HOOK_CREATE_RUNTIME][0].args[2]);
+        ASSERT(streq(s->hooks.list[HOOK_CREATE_RUNTIME][0].env[0], "K=v"));
+        ASSERT(s->hooks.list[HOOK_CREATE_RUNTIME][0].timeout == 7);
+        ASSERT(!s->hooks.list[HOOK_CREATE_RUNTIME][1].args && s->hooks.list[HOOK_CREATE_RUNTIME][1].timeout == 0);
+        ASSERT(s->hooks.list[HOOK_POSTSTOP][0].args && !s->hooks.list[HOOK_POSTSTOP][0].args[0]);
+        ASSERT(streq(hook_type_to_string(HOOK_START_CONTAINER), "startContainer"));
+
+        /* What the state directory keeps of them reads back the same. */
+        o = spec_hooks_to_json(&s->hooks, 1U << HOOK_CREATE_RUNTIME);
+        ASSERT(o);
+        text = json_dumps(o, JSON_COMPACT);
+        ASSERT(text);
+        ASSERT(spec_hooks_parse_text(text, strlen(text), "hooks.json", &back) == 0);
+        ASSERT(back.n[HOOK_CREATE_RUNTIME] == 2 && back.n[HOOK_POSTSTOP] == 0);
+        ASSERT(streq(back.list[HOOK_CREATE_RUNTIME][0].args[1], "1"));
+        ASSERT(streq(back.list[HOOK_CREATE_RUNTIME][0].env[0], "K=v"));
+        ASSERT(back.list[HOOK_CREATE_RUNTIME][0].timeout == 7);
+        ASSERT(streq(back.list[HOOK_CREATE_RUNTIME][1].path, "/b"));
+        spec_hooks_done(&back);
+
+        error_clear();
+        ASSERT(spec_hooks_parse_text(bad, strlen(bad), "h.json", &back) == -EINVAL);
+        ASSERT(strstr(error_message(-EINVAL), "h.json: hooks.poststop[0].path"));
+        ASSERT(back.n[HOOK_POSTSTOP] == 0 && !back.list[HOOK_POSTSTOP]);
+}
+
 static void test_namespace_names(void) {
         ASSERT_INT_EQ(namespace_type_from_string("pid"), NS_PID);
         ASSERT_INT_EQ(namespace_type_from_string("network"), NS_NETWORK);
@@ -834,16 +942,93 @@ static void test_namespace_names(void) {
         ASSERT_U64_EQ(namespace_clone_flag(NS_NETWORK), CLONE_NEWNET);
 }
 
+/* exec's --process file: the same parser as config.json's "process". */
+static void test_process_object(void) {
+        static const char good[] = "{\"terminal\": true, \"consoleSize\": {\"height\": 24, \"width\": 80},"
+                                   " \"args\": [\"sh\"], \"cwd\": \"/tmp\", \"user\": {\"uid\": 1000, \"gid\": 7},"
+                                   " \"capabilities\": {}, \"noNewPrivileges\": true}";
+        static const char no_cwd[] = "{\"args\": [\"sh\"]}";
+        SpecProcess *p = NULL;
+
+        ASSERT_INT_EQ(spec_process_parse(good, strlen(good), "p.json", &p), 0);
+        ASSERT(p->terminal);
+        ASSERT_INT_EQ(p->console_height, 24);
+        ASSERT_INT_EQ(p->console_width, 80);
+        ASSERT_STR_EQ(p->args[0], "sh");
+        ASSERT_STR_EQ(p->cwd, "/tmp");
+        ASSERT_INT_EQ(p->uid, 1000);
+        ASSERT_INT_EQ(p->gid, 7);
+        ASSERT(p->has_capabilities && p->capabilities.effective == 0);
+        ASSERT(p->no_new_privileges);
+        spec_process_free(p);
+
+        error_clear();
+        ASSERT_INT_EQ(spec_process_parse(no_cwd, strlen(no_cwd), "p.json", &p), -EINVAL);
+        ASSERT_STR_CONTAINS(error_message(-EINVAL), "p.json: process.cwd");
+        ASSERT_INT_EQ(spec_process_parse("[]", 2, "p.json", &p), -EINVAL);
+        ASSERT_STR_CONTAINS(error_message(-EINVAL), "p.json: must hold a JSON object");
+        ASSERT_INT_EQ(spec_process_parse("{", 1, "p.json", &p), -EINVAL);
+        ASSERT_STR_CONTAINS(error_message(-EINVAL), "invalid JSON");
+}
+
+/* What process-attr.c and network.c get: as the syscalls take it. */
+static void test_process_attrs(void) {
+        _cleanup_(spec_freep) Spec *s = NULL;
+
+        s = parse_patched_ok("process.scheduler", "{\"policy\": \"SCHED_DEADLINE\", \"runtime\": 1000,"
+                             " \"deadline\": 2000, \"flags\": [\"SCHED_FLAG_RESET_ON_FORK\", \"SCHED_FLAG_RECLAIM\"]}");
+        ASSERT(s->process.scheduler.set);
+        ASSERT_INT_EQ(s->process.scheduler.policy, 6);         /* SCHED_DEADLINE */
+        ASSERT_U64_EQ(s->process.scheduler.flags, 3);
+        ASSERT_U64_EQ(s->process.scheduler.deadline, 2000);
+        s = spec_free(s);
+
+        s = parse_patched_ok("process.ioPriority", "{\"class\": \"IOPRIO_CLASS_BE\", \"priority\": 6}");
+        ASSERT_INT_EQ(s->process.io_priority, 2 << 13 | 6);
+        s = spec_free(s);
+
+        s = parse_patched_ok("process.execCPUAffinity", "{\"initial\": \"\", \"final\": \"0-2,64\"}");
+        ASSERT(!s->process.cpus_initial.words);
+        ASSERT_INT_EQ(s->process.cpus_final.n_words, 2);
+        ASSERT_U64_EQ(s->process.cpus_final.words[0], 7);
+        ASSERT_U64_EQ(s->process.cpus_final.words[1], 1);
+        s = spec_free(s);
+
+        s = parse_patched_ok("linux.personality", "{\"domain\": \"LINUX32\", \"flags\": []}");
+        ASSERT(s->has_personality);
+        ASSERT_INT_EQ(s->personality, 8);                       /* PER_LINUX32 */
+        s = spec_free(s);
+
+        s = parse_patched_ok("linux.memoryPolicy", "{\"mode\": \"MPOL_BIND\", \"nodes\": \"1\","
+                             " \"flags\": [\"MPOL_F_STATIC_NODES\"]}");
+        ASSERT_INT_EQ(s->memory_policy.mode, 2 | 1 << 15);
+        ASSERT_U64_EQ(s->memory_policy.nodes.words[0], 2);
+        s = spec_free(s);
+
+        s = parse_patched_ok("linux.mountLabel", "\"system_u:object_r:f:s0:c1,c2\"");
+        ASSERT_STR_EQ(find_mount(s, "/dev")->data, "mode=755,size=65536k,context=\"system_u:object_r:f:s0:c1,c2\"");
+        ASSERT_STR_EQ(find_mount(s, "/proc")->data, NULL);
+        s = spec_free(s);
+
+        s = parse_patched_ok("linux.netDevices", "{\"eth1\": {\"name\": \"net0\"}, \"eth2\": {}}");
+        ASSERT_INT_EQ(s->n_net_devices, 2);
+        ASSERT_STR_EQ(s->net_devices[0].name, "net0");
+        ASSERT_STR_EQ(s->net_devices[1].name, "eth2");
+}
+
 int main(void) {
         test_default();
         test_mounts_resolved();
         test_good();
         test_values();
+        test_process_attrs();
         test_rlimit_infinity();
         test_bad();
         test_bad_json();
         test_bad_raw();
         test_load();
+        test_hooks();
         test_namespace_names();
+        test_process_object();
         return 0;
 }
