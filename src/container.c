@@ -398,7 +398,7 @@ static int spawn_init(sd_bus *bus, const Spec *spec, StateDir *d, ContainerState
                 pid_t relay = 0;
 
                 if (output_journal) {
-                        r = output_journal_relay(s->id, output, &relay);
+                        r = output_journal_relay(s->id, s->unit, output, &relay);
                         if (r < 0)
                                 return r;
                         init_stdio.relay_output = true;

@@ -40,20 +40,17 @@ bool output_wants_journal(void) {
                access(JOURNAL_SOCKET, W_OK) == 0;
 }
 
-/* A line of the container's, in journald's native protocol (one datagram
- * of FIELD=value lines; a line of the container's has no newline in it):
- * stdout's at PRIORITY 6, stderr's at 3, as Docker's journald driver does.
- * Not sd_journal_send(): libsystemd keeps the socket it made for runsd's
- * own log in a static, which the relay closed with runsd's other fds. */
-static void send_line(int sock, const char *id, int stream, const char *line, size_t len) {
+/* A line of the container's, in journald's native protocol: one datagram
+ * of FIELD=value lines, the line's own (it has no newline in it) and then
+ * the fields the relay sends with every line of that stream.  Not
+ * sd_journal_send(): libsystemd keeps the socket it made for runsd's own log
+ * in a static, which the relay closed with runsd's other fds. */
+static void send_line(int sock, const char *fields, const char *line, size_t len) {
         static const struct sockaddr_un sa = { .sun_family = AF_UNIX, .sun_path = JOURNAL_SOCKET };
-        char fields[512];
-        int n = snprintf(fields, sizeof fields, "\nPRIORITY=%d\nSYSLOG_IDENTIFIER=%s\nCONTAINER_ID=%s\n",
-                         stream == 0 ? LOG_INFO : LOG_ERR, id, id);
         struct iovec iov[3] = {
                 { .iov_base = (char *) "MESSAGE=", .iov_len = 8 },
                 { .iov_base = (char *) line, .iov_len = len },
-                { .iov_base = fields, .iov_len = (size_t) MIN(n, (int) sizeof fields - 1) },
+                { .iov_base = (char *) fields, .iov_len = strlen(fields) },
         };
         struct msghdr mh = { .msg_name = (void *) &sa, .msg_namelen = sizeof sa, .msg_iov = iov, .msg_iovlen = 3 };
 
@@ -62,10 +59,22 @@ static void send_line(int sock, const char *id, int stream, const char *line, si
 
 #define RELAY_LINE_MAX 65536
 
-_noreturn_ static void journal_relay(const char *id, int in[2]) {
+_noreturn_ static void journal_relay(const char *id, const char *unit, int in[2]) {
         static char buf[2][RELAY_LINE_MAX];
         size_t len[2] = {};
         int sock = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        char *fields[2];
+
+        /* stdout's lines at PRIORITY 6, stderr's at 3, as Docker's journald
+         * driver does.  journald files a line under its sender's unit only
+         * if the sender is still there when it reads the line: the relay of
+         * a container that printed and exited at once has gone by then.  A
+         * root sender's OBJECT_SYSTEMD_UNIT= is what `journalctl -u` also
+         * matches, whenever journald gets to the line. */
+        for (int i = 0; i < 2; i++)
+                if (asprintf(&fields[i], "\nPRIORITY=%d\nSYSLOG_IDENTIFIER=%s\nCONTAINER_ID=%s\nOBJECT_SYSTEMD_UNIT=%s\n",
+                             i == 0 ? LOG_INFO : LOG_ERR, id, id, unit) < 0)
+                        _exit(1);
 
         /* Until the container's last writer has gone: a stop's SIGTERM to
          * the unit must not cut its last lines off; delete's SIGKILL ends
@@ -88,7 +97,7 @@ _noreturn_ static void journal_relay(const char *id, int in[2]) {
                         n = RETRY_EINTR(read(in[i], buf[i] + len[i], RELAY_LINE_MAX - len[i]));
                         if (n <= 0) {
                                 if (len[i] > 0)
-                                        send_line(sock, id, i, buf[i], len[i]);
+                                        send_line(sock, fields[i], buf[i], len[i]);
                                 closep(&in[i]);
                                 continue;
                         }
@@ -96,13 +105,13 @@ _noreturn_ static void journal_relay(const char *id, int in[2]) {
                         while ((nl = memchr(buf[i], '\n', len[i]))) {
                                 size_t l = (size_t) (nl - buf[i]);
 
-                                send_line(sock, id, i, buf[i], l);
+                                send_line(sock, fields[i], buf[i], l);
                                 memmove(buf[i], nl + 1, len[i] - l - 1);
                                 len[i] -= l + 1;
                         }
                         /* a line longer than that goes in pieces, as journald's own streams do */
                         if (len[i] == RELAY_LINE_MAX) {
-                                send_line(sock, id, i, buf[i], len[i]);
+                                send_line(sock, fields[i], buf[i], len[i]);
                                 len[i] = 0;
                         }
                 }
@@ -128,7 +137,7 @@ static int output_pipes(int in[2], int out[2]) {
         return 0;
 }
 
-int output_journal_relay(const char *id, int ret_write[2], pid_t *ret_pid) {
+int output_journal_relay(const char *id, const char *unit, int ret_write[2], pid_t *ret_pid) {
         int in[2], out[2], r;
         pid_t pid;
 
@@ -147,7 +156,7 @@ int output_journal_relay(const char *id, int ret_write[2], pid_t *ret_pid) {
                  * are here for that). */
                 if (fds_close_others(0, in, 2) < 0)
                         _exit(1);
-                journal_relay(id, in);
+                journal_relay(id, unit, in);
         }
         close_pair(in);
         ret_write[0] = out[0];

@@ -23,12 +23,11 @@ bool output_wants_journal(void);
  * reads the container's stdout and stderr through pipes and sends each line
  * to journald natively, with SYSLOG_IDENTIFIER= and CONTAINER_ID= the
  * container's ID: a stream cannot carry fields, and systemd 252 takes no
- * LogExtraFields= for a scope.  journald files the lines under the unit of
- * their sender, the relay, so `journalctl -u runsd-ID.scope` shows them
- * too.  It ignores SIGTERM (a stop must not cut the last lines off) and
+ * LogExtraFields= for a scope.  `journalctl -u UNIT` shows them too: they
+ * carry OBJECT_SYSTEMD_UNIT=UNIT, and their sender, the relay, is in it.  It ignores SIGTERM (a stop must not cut the last lines off) and
  * exits once the container's last writer has gone.  ret_write: the
  * container's stdout and stderr. */
-int output_journal_relay(const char *id, int ret_write[2], pid_t *ret_pid);
+int output_journal_relay(const char *id, const char *unit, int ret_write[2], pid_t *ret_pid);
 
 /* Whether fd is the journal stream systemd gave us ($JOURNAL_STREAM). */
 bool output_is_journal_stream(int fd);
