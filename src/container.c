@@ -907,7 +907,11 @@ int container_kill(const char *root, const char *id, int sig, bool all) {
         if (r < 0)
                 return r;
         status = container_status(&d, s);
-        if (status == STATUS_STOPPED || status == STATUS_CREATING)
+        /* As runc, --all signals what is left of a stopped container too:
+         * the init's children outlive it when the init did not own its PID
+         * namespace (a pod's containers share the sandbox's), and the runc
+         * shim sends them the SIGKILL once the init has exited. */
+        if (status == STATUS_CREATING || (status == STATUS_STOPPED && !all))
                 return error_set(-ESRCH, "container not running: %s", id);
         if (all || status == STATUS_PAUSED) {
                 r = systemd_connect(&bus);
@@ -917,7 +921,7 @@ int container_kill(const char *root, const char *id, int sig, bool all) {
         if (all) {
                 r = systemd_kill_unit(bus, s->unit, sig);
                 if (r == -ESRCH)
-                        return error_set(r, "container not running: %s", id);
+                        return status == STATUS_STOPPED ? 0 : error_set(r, "container not running: %s", id);
         } else
                 r = kill_init(s, sig);
         /* Other signals wait for `resume`, as they do with runc. */

@@ -321,6 +321,29 @@ def test_kill_all_reaches_every_process(host, runsd, bundle, cid):
     runsd.wait_status(cid, "stopped")
 
 
+@pytest.mark.parametrize("mode", [(), ("--service",)], ids=["scope", "service"])
+def test_kill_all_reaches_what_a_stopped_init_left(host, runsd, bundle, cid, mode):
+    """As runc: --all on a stopped container signals what is left in its
+    unit. An init that did not own its PID namespace (a pod's containers
+    share the sandbox's) leaves its children running when it exits, and the
+    runc shim then sends them SIGKILL this way. When nothing is left it is
+    no error."""
+    def no_pid_namespace(cfg):
+        cfg["linux"]["namespaces"] = [n for n in cfg["linux"]["namespaces"] if n["type"] != "pid"]
+
+    bundle.configure(args=["sh", "-c", "sleep 1000 & echo $! > /child"], edit=no_pid_namespace,
+                     root={"path": "rootfs", "readonly": False})
+    create(runsd, bundle, cid, *mode)
+    runsd.ok("start", cid)
+    runsd.wait_status(cid, "stopped")
+    child = int((bundle.rootfs / "child").read_text())
+    assert alive(host, child)
+    runsd.ok("kill", "--all", cid, "KILL")
+    wait_for(lambda: not alive(host, child), what=f"the init's child {child} to die")
+    runsd.ok("kill", "--all", cid, "KILL")
+    assert "container not running" in runsd.fail("kill", cid, "KILL")
+
+
 @pytest.mark.parametrize("sig", ["NOSUCHSIG", "SIGNOPE", "12345", "0x"])
 def test_kill_invalid_signal(host, runsd, bundle, cid, sig):
     pid = start(runsd, bundle, cid)["pid"]
