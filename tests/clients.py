@@ -65,13 +65,14 @@ def _rootfs_layer(rootfs):
     return buf.getvalue()
 
 
-def write_oci_archive(rootfs, archive, name=IMAGE):
+def write_oci_archive(rootfs, archive, name=IMAGE, cmd=("sh",)):
     """Write rootfs as a one-layer OCI image archive (what `ctr images
-    import` and `podman load` take), named name; return archive's path."""
+    import` and `podman load` take), named name, its command cmd; return
+    archive's path."""
     layer = _rootfs_layer(rootfs)
     config = json.dumps({
         "architecture": ARCH, "os": "linux",
-        "config": {"Env": ["PATH=/bin"], "Cmd": ["sh"]},
+        "config": {"Env": ["PATH=/bin"], "Cmd": list(cmd)},
         "rootfs": {"type": "layers", "diff_ids": [_sha256(layer)]},
     }).encode()
 
@@ -305,9 +306,7 @@ CONTAINERD_CONFIG = """\
 version = 2
 root = "{d}/root"
 state = "{d}/state"
-# the CRI plugin would start a CNI syncer and a stream server; ctr needs none
-disabled_plugins = ["io.containerd.grpc.v1.cri"]
-
+{top}
 [grpc]
   address = "{d}/containerd.sock"
 [ttrpc]
@@ -316,6 +315,8 @@ disabled_plugins = ["io.containerd.grpc.v1.cri"]
   # the default, /opt/containerd, would be made on the machine
   path = "{d}/opt"
 """
+# the CRI plugin would start a CNI syncer and a stream server; ctr needs none
+NO_CRI = 'disabled_plugins = ["io.containerd.grpc.v1.cri"]'
 
 class Containerd:
     """containerd as a transient service of the host (start(), stop()), all
@@ -325,11 +326,14 @@ class Containerd:
     runtime's --root (/run/containerd/runc/<namespace>), the shims' sockets
     (/run/containerd/s/) and ctr's FIFOs (/run/containerd/fifo/)."""
 
-    def __init__(self, host, d, unit):
+    def __init__(self, host, d, unit, cri_config=None):
+        """cri_config: the CRI plugin's tables (tests/cri.py); without
+        them containerd runs with the plugin disabled."""
         self.host, self.dir, self.unit = host, Path(d), unit
         self.dir.mkdir(parents=True, exist_ok=True)
         self.config = self.dir / "config.toml"
-        self.config.write_text(CONTAINERD_CONFIG.format(d=self.dir))
+        self.config.write_text(CONTAINERD_CONFIG.format(d=self.dir, top="" if cri_config else NO_CRI)
+                               + (cri_config or ""))
         self.socket = self.dir / "containerd.sock"
 
     def start(self):
