@@ -8,6 +8,7 @@
 
 #include "error.h"
 #include "fdpass.h"
+#include "fileio.h"
 #include "macro.h"
 #include "terminal.h"
 
@@ -121,18 +122,6 @@ size_t terminal_relay_pollfds(const TerminalRelay *t, struct pollfd *p) {
         if (t->master_open)
                 p[n++] = (struct pollfd) { .fd = t->master, .events = POLLIN };
         return n;
-}
-
-static int write_all(int fd, const char *buf, size_t n) {
-        while (n > 0) {
-                ssize_t k = RETRY_EINTR(write(fd, buf, n));
-
-                if (k < 0)
-                        return -errno;
-                buf += k;
-                n -= (size_t) k;
-        }
-        return 0;
 }
 
 /* One read from `from` written to `to`: 1 if it copied, -EAGAIN if there
