@@ -19,8 +19,22 @@ static int cmp_int(const void *a, const void *b) {
         return *(const int *) a - *(const int *) b;
 }
 
+/* fd at or above first, the original closed. */
+static int move_up(int *fd, int first) {
+        int moved;
+
+        if (*fd < 3 || *fd >= first)
+                return 0;
+        moved = fcntl(*fd, F_DUPFD_CLOEXEC, first);
+        if (moved < 0)
+                return -errno;
+        close(*fd);
+        *fd = moved;
+        return 0;
+}
+
 int fds_close_others(unsigned n_preserve, int *keep, size_t n_keep) {
-        int first = 3 + (int) n_preserve, lo;
+        int first = 3 + (int) n_preserve, lo, r;
         _cleanup_free_ int *sorted = malloc(n_keep * sizeof *sorted);
 
         if (!sorted)
@@ -28,15 +42,9 @@ int fds_close_others(unsigned n_preserve, int *keep, size_t n_keep) {
         /* A fd of runsd's in the preserved range was not the caller's
          * (that one was not open): ours moves out, the range keeps a hole. */
         for (size_t i = 0; i < n_keep; i++) {
-                if (keep[i] < 0 || keep[i] >= first) {
-                        sorted[i] = keep[i];
-                        continue;
-                }
-                sorted[i] = fcntl(keep[i], F_DUPFD_CLOEXEC, first);
-                if (sorted[i] < 0)
-                        return -errno;
-                close(keep[i]);
-                keep[i] = sorted[i];
+                if ((r = move_up(&keep[i], first)) < 0)
+                        return r;
+                sorted[i] = keep[i];
         }
         qsort(sorted, n_keep, sizeof *sorted, cmp_int);
         lo = first;
@@ -49,20 +57,6 @@ int fds_close_others(unsigned n_preserve, int *keep, size_t n_keep) {
         }
         if (syscall(SYS_close_range, lo, ~0U, 0) < 0)
                 return -errno;
-        return 0;
-}
-
-/* fd at or above first, the original closed. */
-static int move_up(int *fd, int first) {
-        int moved;
-
-        if (*fd < 3 || *fd >= first)
-                return 0;
-        moved = fcntl(*fd, F_DUPFD_CLOEXEC, first);
-        if (moved < 0)
-                return -errno;
-        close(*fd);
-        *fd = moved;
         return 0;
 }
 
