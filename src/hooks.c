@@ -37,20 +37,6 @@ static bool hook_failure_is_warning(HookType t) {
         return t == HOOK_POSTSTART || t == HOOK_POSTSTOP;
 }
 
-/* Keep fd clear of stdin, stdout and stderr, which the hook gets, even
- * when runsd was started with some of them closed. */
-static int fd_above_stdio(int fd) {
-        int moved;
-
-        if (fd < 0 || fd > STDERR_FILENO)
-                return fd;
-        moved = fcntl(fd, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
-        if (moved < 0)
-                moved = -errno;
-        close(fd);
-        return moved;
-}
-
 /* The state on a memfd rather than a pipe: a hook that never reads its
  * stdin cannot block us, whatever the size of the annotations. */
 static int state_memfd(const ContainerState *s, ContainerStatus status) {
@@ -60,7 +46,9 @@ static int state_memfd(const ContainerState *s, ContainerStatus status) {
 
         if (!text)
                 return -ENOMEM;
-        fd = fd_above_stdio(memfd_with("runsd-hook-state", text, strlen(text), false));
+        /* Never one of stdin, stdout and stderr, which the hook gets:
+         * main() made any closed one /dev/null first thing. */
+        fd = memfd_with("runsd-hook-state", text, strlen(text), false);
         if (fd < 0)
                 return error_set(fd, "memfd for a hook's stdin: %m");
         return fd;
@@ -106,10 +94,8 @@ static int hook_run_one(const SpecHook *h, const char *name, int stdin_fd) {
 
         if (pipe2(fds, O_CLOEXEC) < 0)
                 return error_set(-errno, "%s: pipe: %m", name);
-        report_r = fd_above_stdio(fds[0]);
-        report_w = fd_above_stdio(fds[1]);
-        if (report_r < 0 || report_w < 0)
-                return error_set(report_r < 0 ? report_r : report_w, "%s: pipe: %m", name);
+        report_r = fds[0];
+        report_w = fds[1];
 
         pid = fork();
         if (pid < 0)
@@ -117,7 +103,6 @@ static int hook_run_one(const SpecHook *h, const char *name, int stdin_fd) {
         if (pid == 0)
                 hook_exec(h, stdin_fd, report_w);
         closep(&report_w);
-        report_w = -1;
         pidfd = pidfd_open_raw(pid);
         if (pidfd < 0) {
                 e = errno;
@@ -208,15 +193,16 @@ static int load(const StateDir *d, SpecHooks *ret) {
         _cleanup_free_ char *text = NULL, *path = NULL;
         _cleanup_close_ int fd = -1;
         size_t len;
-        int r;
+        int r, e;
 
         fd = openat(d->fd, HOOKS_FILE, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-        if (fd < 0 && errno == ENOENT)
+        e = fd < 0 ? errno : 0;
+        if (e == ENOENT)
                 return 0;
         if (asprintf(&path, "%s/%s", d->path, HOOKS_FILE) < 0)
                 return -ENOMEM;
         if (fd < 0)
-                return error_set(-errno, "open %s: %m", path);
+                return error_set(-e, "open %s: %m", path);
         r = read_full_fd(fd, 16 * 1024 * 1024, &text, &len);
         if (r < 0)
                 return error_set(r, "read %s: %m", path);

@@ -62,7 +62,6 @@ int log_open(const char *path, bool json, bool debug) {
 
 void log_close(void) {
         closep(&log_fd);
-        log_fd = -1;
 }
 
 void log_forget_inherited(void) {
