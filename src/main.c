@@ -199,7 +199,8 @@ static int cmd_service_init(const Globals *g, int argc, char **argv) {
 }
 
 /* --user UID[:GID]: numbers, as runsd has no user database of the container's. */
-static int parse_user(const char *s, ExecOptions *o) {
+static int parse_user(const char *arg, ExecOptions *o) {
+        const char *s = arg;
         unsigned long uid, gid;
         char *end;
 
@@ -221,7 +222,7 @@ static int parse_user(const char *s, ExecOptions *o) {
         o->gid = (gid_t) gid;
         return 0;
 bad:
-        return error_set(-EINVAL, "exec: --user \"%s\" is not UID[:GID] (numbers: runsd does not look names up)", s);
+        return error_set(-EINVAL, "exec: --user \"%s\" is not UID[:GID] (numbers: runsd does not look names up)", arg);
 }
 
 /* Append to a NULL-terminated array of argv's strings (not copied). */

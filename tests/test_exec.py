@@ -142,7 +142,7 @@ def test_exec_into_unknown_container(runsd):
     assert "container does not exist" in err, err
 
 
-@pytest.mark.parametrize("case", ["bad-json", "bad-field", "user-name", "no-console-socket",
+@pytest.mark.parametrize("case", ["bad-json", "bad-field", "user-name", "user-bad-gid", "no-console-socket",
                                   "console-without-tty", "missing-executable", "missing-cwd"])
 def test_bad_input_leaves_no_process(runsd, running, tmp_path, case):
     cid, _ = running
@@ -155,6 +155,8 @@ def test_bad_input_leaves_no_process(runsd, running, tmp_path, case):
         argv, want = ["--process", proc], [str(proc), "process.cwd"]
     elif case == "user-name":
         argv, want = ["--user", "nobody", "true"], ["--user", "nobody"]
+    elif case == "user-bad-gid":
+        argv, want = ["--user", "0:1x", "true"], ['--user "0:1x"']
     elif case == "no-console-socket":
         argv, want = ["--console-socket", tmp_path / "no.sock", "--tty", "--detach", "true"], ["no.sock", "No such file"]
     elif case == "console-without-tty":
