@@ -395,7 +395,9 @@ def new_cid(request, host, runsd, tmp_path):
         except AssertionError as e:
             problems.append(str(e))
             # keep the tests after this one clean: what is left is ours
-            host.systemctl("stop", f"runsd-{cid}.scope")
+            units = (f"runsd-{cid}.scope", f"runsd-{cid}.service")
+            host.systemctl("stop", *units)
+            host.systemctl("reset-failed", *units)
             host.run(["rm", "-rf", f"{runsd.root}/{cid}"])
             for pid in processes_in([tmp_path, *tmp_path.rglob("rootfs")]):
                 try:

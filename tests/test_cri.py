@@ -20,7 +20,7 @@ import time
 import pytest
 
 import bundle as bundlelib
-from clients import Containerd, assert_calls_supported, write_oci_archive
+from clients import IMAGE, Containerd, assert_calls_supported, write_oci_archive
 from clients import host, runsd, scratch, wrapper  # noqa: F401 (the module's fixtures)
 from conftest import Runsd, assert_nothing_left
 
@@ -31,7 +31,6 @@ pytestmark = pytest.mark.skipif(
     not (shutil.which("containerd") and shutil.which("ctr") and shutil.which("protoc")),
     reason="containerd or protoc is missing: apt-get install containerd protobuf-compiler (scripts/deps)")
 
-IMAGE = "localhost/busybox:latest"
 PAUSE = "localhost/pause:latest"
 # the CRI plugin's namespace in containerd, and so the shim's --root for runsd
 SHIM_ROOT = "/run/containerd/runc/k8s.io"
