@@ -14,8 +14,6 @@
 #include "output.h"
 #include "timestamp.h"
 
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
-
 static int log_fd = -1;
 static bool log_json;
 static bool log_debug_on;

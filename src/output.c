@@ -18,8 +18,6 @@
 #include "macro.h"
 #include "output.h"
 
-#define JOURNAL_SOCKET "/run/systemd/journal/socket"
-
 int output_fill_stdio(void) {
         /* open() takes the lowest free number, which is fd: those below
          * it are open by now. */

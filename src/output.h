@@ -10,6 +10,9 @@
  * caller's pipes, terminal or files, inherited as they are), or, when the
  * caller gave it none, to journald under the container's unit. */
 
+/* journald's native socket: runsd's own log and the relay send there. */
+#define JOURNAL_SOCKET "/run/systemd/journal/socket"
+
 /* First thing in main: make closed fds 0, 1 and 2 /dev/null, so no file
  * runsd opens later lands there and is handed to a container as its stdio. */
 int output_fill_stdio(void);
