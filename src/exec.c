@@ -25,10 +25,6 @@
 #include "sync.h"
 #include "terminal.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 /* ------------------------------------------------------------ what to run */
 
 static int strv_set_env(char ***env, const char *assignment) {
@@ -141,38 +137,23 @@ int exec_prepare(const ExecOptions *o, const char *bundle, Spec **ret) {
 
 /* ------------------------------------------------------------ starting it */
 
-/* The namespaces of /proc/PID/ns/ setns() takes, by their file names. */
-static const struct {
-        const char *name;
-        int flag;
-} namespace_files[] = {
-        { "user", CLONE_NEWUSER },
-        { "mnt", CLONE_NEWNS },
-        { "pid", CLONE_NEWPID },
-        { "net", CLONE_NEWNET },
-        { "ipc", CLONE_NEWIPC },
-        { "uts", CLONE_NEWUTS },
-        { "cgroup", CLONE_NEWCGROUP },
-        { "time", CLONE_NEWTIME },
-};
-
 /* Those of the init's namespaces that are not ours: setns() refuses to
  * "join" our own user namespace, and the others we share need no joining. */
 static int namespaces_to_join(pid_t pid, int *ret_flags) {
         int flags = 0;
 
-        for (size_t i = 0; i < ELEMENTSOF(namespace_files); i++) {
+        for (NamespaceType t = 0; t < _NS_MAX; t++) {
                 char theirs[64], ours[64];
                 struct stat a, b;
 
-                snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", pid, namespace_files[i].name);
-                snprintf(ours, sizeof ours, "/proc/self/ns/%s", namespace_files[i].name);
+                snprintf(theirs, sizeof theirs, "/proc/%d/ns/%s", pid, namespace_proc_name(t));
+                snprintf(ours, sizeof ours, "/proc/self/ns/%s", namespace_proc_name(t));
                 if (stat(ours, &b) < 0)
                         continue;       /* not in this kernel */
                 if (stat(theirs, &a) < 0)
                         return error_set(-errno, "container not running: %s: %m", theirs);
                 if (a.st_ino != b.st_ino || a.st_dev != b.st_dev)
-                        flags |= namespace_files[i].flag;
+                        flags |= (int) namespace_clone_flag(t);
         }
         *ret_flags = flags;
         return 0;

@@ -48,9 +48,13 @@ unsigned long namespace_clone_flag(NamespaceType t) {
                 [NS_UTS] = CLONE_NEWUTS,
                 [NS_CGROUP] = CLONE_NEWCGROUP,
                 [NS_USER] = CLONE_NEWUSER,
-                [NS_TIME] = 0x00000080, /* CLONE_NEWTIME */
+                [NS_TIME] = CLONE_NEWTIME,
         };
         return flags[t];
+}
+
+const char *namespace_proc_name(NamespaceType t) {
+        return t == NS_MOUNT ? "mnt" : t == NS_NETWORK ? "net" : namespace_type_to_string(t);
 }
 
 static int parse_namespaces(const Parser *p, json_t *linux_obj, Spec *s) {

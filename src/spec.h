@@ -5,9 +5,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <sched.h>
 #include <jansson.h>
 
 #include "macro.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
 
 /* config.json, parsed once and validated here; nothing past spec.c reads JSON. */
 
@@ -374,6 +379,8 @@ const char *namespace_type_to_string(NamespaceType t);
 const char *time_clock_to_string(TimeClock c);
 int namespace_type_from_string(const char *s);
 unsigned long namespace_clone_flag(NamespaceType t);
+/* Its file in /proc/PID/ns/: "mnt" and "net" are not the spec's names. */
+const char *namespace_proc_name(NamespaceType t);
 
 /* A linux.resources object on its own, as `runsd update --resources` takes
  * it; path names it in messages. */

@@ -8,10 +8,6 @@
 #include "error.h"
 #include "timens.h"
 
-#ifndef CLONE_NEWTIME
-#define CLONE_NEWTIME 0x00000080
-#endif
-
 static int write_offsets(const Spec *s) {
         static const clockid_t ids[_TIME_CLOCK_MAX] = {
                 [TIME_MONOTONIC] = CLOCK_MONOTONIC,
