@@ -107,13 +107,6 @@ static int build(const Spec *s, bool notify, scmp_filter_ctx *ret) {
         return 0;
 }
 
-bool seccomp_uses_notify(const SpecSeccomp *sc) {
-        for (size_t i = 0; i < sc->n_rules; i++)
-                if (sc->rules[i].action == SCMP_ACT_NOTIFY)
-                        return true;
-        return false;
-}
-
 static SeccompPoint load_point(const Spec *s) {
         if (!s->process.no_new_privileges)
                 return SECCOMP_BEFORE_PROCESS;

@@ -26,8 +26,6 @@ typedef enum SeccompPoint {
 
 int seccomp_setup(const Spec *s, int sync_fd, SeccompPoint point, scmp_filter_ctx *filter);
 
-/* Whether any rule is SCMP_ACT_NOTIFY. */
-bool seccomp_uses_notify(const SpecSeccomp *sc);
 
 /* Hand the init's notify fd to the seccomp agent at listenerPath, as runc
  * does: on a stream socket, one message of the container process state

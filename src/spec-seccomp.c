@@ -299,9 +299,15 @@ int spec_seccomp_names(SeccompNames kind, const char ***ret, size_t *ret_n) {
         return 0;
 }
 
+bool seccomp_uses_notify(const SpecSeccomp *sc) {
+        for (size_t i = 0; i < sc->n_rules; i++)
+                if (sc->rules[i].action == SCMP_ACT_NOTIFY)
+                        return true;
+        return false;
+}
+
 int spec_seccomp_parse(const Parser *p, json_t *linux_obj, SpecSeccomp **ret) {
         _cleanup_(spec_seccomp_freep) SpecSeccomp *sc = NULL;
-        bool notify = false;
         json_t *o;
         int r;
 
@@ -328,9 +334,7 @@ int spec_seccomp_parse(const Parser *p, json_t *linux_obj, SpecSeccomp **ret) {
                              (void **) &sc->rules, &sc->n_rules, parse_rule, NULL);
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < sc->n_rules; i++)
-                notify = notify || sc->rules[i].action == SCMP_ACT_NOTIFY;
-        if (notify && !sc->listener_path)
+        if (seccomp_uses_notify(sc) && !sc->listener_path)
                 return field_error(p, "linux.seccomp.listenerPath", "is required when a rule's action is SCMP_ACT_NOTIFY");
         *ret = TAKE_PTR(sc);
         return 0;

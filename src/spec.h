@@ -403,6 +403,8 @@ int spec_hooks_parse_text(const char *text, size_t len, const char *path, SpecHo
 
 /* linux.seccomp (spec-seccomp.c). */
 SpecSeccomp *spec_seccomp_free(SpecSeccomp *sc);
+/* Whether any rule is SCMP_ACT_NOTIFY. */
+bool seccomp_uses_notify(const SpecSeccomp *sc);
 
 /* The default config.json `runsd spec` writes, as text. */
 char *spec_default_text(void);
