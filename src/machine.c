@@ -45,11 +45,8 @@ bool machine_name_is_valid(const char *name) {
 }
 
 int machine_wanted(const Spec *spec, bool no_machine) {
-        const char *value = NULL;
+        const char *value = spec_annotation(spec, MACHINE_ANNOTATION);
 
-        for (char **a = spec->annotations; a && a[0] && a[1]; a += 2)
-                if (streq(a[0], MACHINE_ANNOTATION))
-                        value = a[1];
         /* Checked even with --no-machine: bad input is an error wherever it is. */
         if (value && !streq(value, "true") && !streq(value, "false") && !streq(value, "1") && !streq(value, "0"))
                 return error_set(-EINVAL, "%s: annotations." MACHINE_ANNOTATION ": must be true, false, 1 or 0, not \"%s\"",

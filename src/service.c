@@ -41,11 +41,8 @@ typedef struct Reply {
 #define N_FDS_MAX FDPASS_MAX
 
 int service_wanted(const Spec *spec, bool flag) {
-        const char *value = NULL;
+        const char *value = spec_annotation(spec, UNIT_TYPE_ANNOTATION);
 
-        for (char **a = spec->annotations; a && a[0] && a[1]; a += 2)
-                if (streq(a[0], UNIT_TYPE_ANNOTATION))
-                        value = a[1];
         if (value && !streq(value, "service") && !streq(value, "scope"))
                 return error_set(-EINVAL, "%s: annotations." UNIT_TYPE_ANNOTATION ": must be service or scope, not \"%s\"",
                                  spec->path, value);

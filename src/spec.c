@@ -32,6 +32,15 @@ const char *namespace_type_to_string(NamespaceType t) {
         return t >= 0 && t < _NS_MAX ? names[t] : NULL;
 }
 
+const char *spec_annotation(const Spec *s, const char *key) {
+        const char *value = NULL;
+
+        for (char **a = s->annotations; a && a[0] && a[1]; a += 2)
+                if (streq(a[0], key))
+                        value = a[1];
+        return value;
+}
+
 int namespace_type_from_string(const char *s) {
         for (NamespaceType t = 0; t < _NS_MAX; t++)
                 if (streq(namespace_type_to_string(t), s))

@@ -375,6 +375,9 @@ typedef enum SeccompNames {
 } SeccompNames;
 int spec_seccomp_names(SeccompNames kind, const char ***ret, size_t *ret_n);
 
+/* The value of annotation key, or NULL. */
+const char *spec_annotation(const Spec *s, const char *key);
+
 const char *namespace_type_to_string(NamespaceType t);
 const char *time_clock_to_string(TimeClock c);
 int namespace_type_from_string(const char *s);
