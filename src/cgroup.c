@@ -264,10 +264,11 @@ typedef struct FindHierarchy {
 static int find_hierarchy(const CgroupHierarchy *h, void *userdata) {
         FindHierarchy *f = userdata;
 
-        if (f->mountpoint || h->v2 || !list_has(h->controllers, f->controller))
+        if (h->v2 || !list_has(h->controllers, f->controller))
                 return 0;
         f->mountpoint = strdup(h->mountpoint);
-        return f->mountpoint ? 0 : -ENOMEM;
+        /* found: positive ends the walk of mountinfo */
+        return f->mountpoint ? 1 : -ENOMEM;
 }
 
 int cgroup_dir(const char *controller, const char *path, char **ret) {
